@@ -1,0 +1,60 @@
+import { RequestMethod, type INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { jsonBodyMiddlewares } from './common/json-body.js';
+import { setupOpenApi } from './common/openapi.js';
+import { REQUEST_ID_HEADER, requestIdFor } from './common/request-context.js';
+import { createValidationPipe } from './common/validation.js';
+import type { AppConfig } from './config/config.js';
+
+/**
+ * Everything the app needs around its routes. `main.ts` and the e2e tests both call it,
+ * so the tests exercise the real app (STYLE: app.setup.ts).
+ */
+export function configureApp(app: INestApplication, config: AppConfig): INestApplication {
+  const express = app as NestExpressApplication;
+  express.useLogger(app.get(Logger));
+  express.disable('x-powered-by');
+  express.set('trust proxy', config.http.trustProxy);
+  express.set('query parser', 'simple');
+
+  const filter = new AllExceptionsFilter();
+  // The request id first, so even a body rejected before routing carries one.
+  express.use((req: Request, res: Response, next: NextFunction) => {
+    const id = requestIdFor(req);
+    (req as Request & { id: string }).id = id;
+    res.setHeader(REQUEST_ID_HEADER, id);
+    next();
+  });
+  express.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Swagger UI's own inline styles and its validator badge image
+          'img-src': ["'self'", 'data:'],
+          'style-src': ["'self'", "'unsafe-inline'"],
+        },
+      },
+    }),
+  );
+  express.use(...jsonBodyMiddlewares());
+  express.use((error: unknown, req: Request, res: Response, _next: NextFunction) => filter.respond(error, req, res));
+
+  if (config.http.prefix) {
+    app.setGlobalPrefix(config.http.prefix, {
+      exclude: [
+        { path: 'health/live', method: RequestMethod.GET },
+        { path: 'health/ready', method: RequestMethod.GET },
+        { path: 'metrics', method: RequestMethod.GET },
+      ],
+    });
+  }
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(filter);
+  app.enableShutdownHooks();
+  setupOpenApi(app, config);
+  return app;
+}

@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * Append-only record of every membership change. A trigger created by the migration
+ * rejects UPDATE and DELETE on this table.
+ */
+@Entity({ name: 'audit_events' })
+@Index('ix_audit_events_organization', ['organizationId', 'id'])
+@Index('ix_audit_events_target_user', ['targetUserId', 'id'])
+@Index('ix_audit_events_actor', ['actorUserId', 'id'])
+@Index('ix_audit_events_occurred_at', ['occurredAt'])
+export class AuditEvent {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id!: number;
+
+  @CreateDateColumn({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Column({ type: 'varchar', length: 64 })
+  action!: string;
+
+  @Column({ name: 'actor_user_id', type: 'bigint', nullable: true })
+  actorUserId!: number | null;
+
+  @Column({ name: 'actor_session_id', type: 'varchar', length: 128, nullable: true })
+  actorSessionId!: string | null;
+
+  @Column({ name: 'organization_id', type: 'bigint', nullable: true })
+  organizationId!: number | null;
+
+  @Column({ name: 'target_user_id', type: 'bigint', nullable: true })
+  targetUserId!: number | null;
+
+  @Column({ name: 'membership_id', type: 'bigint', nullable: true })
+  membershipId!: number | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  before!: Record<string, unknown> | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  after!: Record<string, unknown> | null;
+
+  @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
+  requestId!: string | null;
+}

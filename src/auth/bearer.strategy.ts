@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { passportJwtSecret } from 'jwks-rsa';
+import { ExtractJwt, Strategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { AuthErrorCode, BEARER_STRATEGY } from './auth.constants.js';
+import { checkTimeClaims, unauthorized, userIdClaim } from './token-claims.js';
+
+export interface BearerIdentity {
+  userId: number;
+  roles: string[];
+}
+
+/** Algorithms are pinned per mode: never `none`, never HS with a public key. */
+export const HMAC_ALGORITHMS = ['HS256'] as const;
+export const JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
+
+function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {
+  const { auth } = config;
+  const common = {
+    jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+    ignoreExpiration: false,
+    issuer: auth.issuer,
+    audience: auth.audience,
+    jsonWebTokenOptions: { clockTolerance: auth.clockToleranceSeconds },
+  };
+  if (auth.jwksUri) {
+    return {
+      ...common,
+      algorithms: [...JWKS_ALGORITHMS],
+      // Keys come only from the configured JWKS (by kid, refetched on an unknown kid,
+      // rate-limited); jku/x5u/jwk headers in a token are never followed.
+      secretOrKeyProvider: passportJwtSecret({
+        jwksUri: auth.jwksUri,
+        cache: true,
+        cacheMaxAge: 10 * 60 * 1000,
+        rateLimit: true,
+        jwksRequestsPerMinute: 10,
+        timeout: 2000,
+      }),
+    };
+  }
+  return { ...common, algorithms: [...HMAC_ALGORITHMS], secretOrKey: auth.bearerSecret! };
+}
+
+/** `Authorization: Bearer <JWT>` (CONTRACT §3). */
+@Injectable()
+export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super(strategyOptions(config));
+  }
+
+  validate(payload: Record<string, unknown>): BearerIdentity {
+    checkTimeClaims(payload, this.config.auth, AuthErrorCode.BEARER_INVALID);
+    const userId = typeof payload.sub === 'string' ? userIdClaim(payload.sub) : undefined;
+    if (userId === undefined) {
+      throw unauthorized('The bearer token has no valid subject (sub)', AuthErrorCode.BEARER_INVALID);
+    }
+    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+    return { userId, roles };
+  }
+}

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import jwt from 'jsonwebtoken';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { AuthErrorCode } from './auth.constants.js';
+import { checkTimeClaims, unauthorized, userIdClaim } from './token-claims.js';
+
+export interface VerifiedSession {
+  sessionId: string;
+  organizationId?: number;
+}
+
+interface SessionRow {
+  user_id: number;
+  expired: boolean;
+  revoked: boolean;
+}
+
+/**
+ * `x-session-token` (CONTRACT §3): HS256 with its own secret, claims `userId` and
+ * `sessionId`, and a live `sessions` row of that user. Rows are read on every request, so a
+ * revocation takes effect at once.
+ */
+@Injectable()
+export class SessionVerifier {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async verify(token: string | undefined, bearerUserId: number): Promise<VerifiedSession> {
+    if (token === undefined || token === '') {
+      throw unauthorized('The x-session-token header is missing', AuthErrorCode.SESSION_MISSING);
+    }
+    const payload = this.decode(token);
+    checkTimeClaims(payload, this.config.auth, AuthErrorCode.SESSION_INVALID);
+    const userId = userIdClaim(payload.userId);
+    const sessionId = payload.sessionId;
+    if (userId === undefined || typeof sessionId !== 'string' || sessionId === '' || sessionId.length > 128) {
+      throw unauthorized('The session token lacks a valid userId or sessionId', AuthErrorCode.SESSION_INVALID);
+    }
+    let organizationId: number | undefined;
+    if (payload.organizationId !== undefined && payload.organizationId !== null) {
+      organizationId = userIdClaim(payload.organizationId);
+      if (organizationId === undefined) {
+        throw unauthorized('The session token has an invalid organizationId', AuthErrorCode.SESSION_INVALID);
+      }
+    }
+    if (userId !== bearerUserId) {
+      throw unauthorized('The session belongs to another user than the bearer token', AuthErrorCode.SESSION_MISMATCH);
+    }
+    // One query whether or not the row exists, so the answer's timing does not tell.
+    const rows: SessionRow[] = await this.dataSource.query(
+      `SELECT user_id, expires_at <= now() AS expired, revoked_at IS NOT NULL AS revoked
+         FROM sessions WHERE id = $1`,
+      [sessionId],
+    );
+    const row = rows[0];
+    if (!row || Number(row.user_id) !== userId) {
+      throw unauthorized('The session does not exist', AuthErrorCode.SESSION_UNKNOWN);
+    }
+    if (row.revoked) {
+      throw unauthorized('The session has been revoked', AuthErrorCode.SESSION_REVOKED);
+    }
+    if (row.expired) {
+      throw unauthorized('The session has expired', AuthErrorCode.SESSION_EXPIRED);
+    }
+    return { sessionId, organizationId };
+  }
+
+  private decode(token: string): Record<string, unknown> {
+    try {
+      const payload = jwt.verify(token, this.config.auth.sessionSecret, {
+        algorithms: ['HS256'],
+        clockTolerance: this.config.auth.clockToleranceSeconds,
+      });
+      if (typeof payload !== 'object' || payload === null) {
+        throw unauthorized('The session token is malformed', AuthErrorCode.SESSION_MALFORMED);
+      }
+      return payload;
+    } catch (error) {
+      if (error instanceof jwt.TokenExpiredError) {
+        throw unauthorized('The session token has expired', AuthErrorCode.SESSION_EXPIRED);
+      }
+      if (error instanceof jwt.JsonWebTokenError && error.message === 'jwt malformed') {
+        throw unauthorized('The session token is malformed', AuthErrorCode.SESSION_MALFORMED);
+      }
+      if (error instanceof jwt.JsonWebTokenError || error instanceof jwt.NotBeforeError) {
+        throw unauthorized('The session token is invalid', AuthErrorCode.SESSION_INVALID);
+      }
+      throw error;
+    }
+  }
+}

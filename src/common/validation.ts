@@ -1,0 +1,42 @@
+import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { CommonErrorCode } from './error-codes.js';
+import { errorBody } from './error-body.js';
+
+function flatten(errors: ValidationError[], parent = ''): { path: string; message: string }[] {
+  return errors.flatMap((e) => {
+    const path = parent ? `${parent}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({ path, message }));
+    return [...own, ...flatten(e.children ?? [], path)];
+  });
+}
+
+/**
+ * Whitelist, forbid unknown fields, and no implicit conversion: a JSON `"1"` is not the
+ * number 1 (PITFALLS: validation).
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    validationError: { target: false, value: false },
+    stopAtFirstError: false,
+    exceptionFactory: (errors) => {
+      const details = flatten(errors);
+      return new BadRequestException(
+        errorBody(
+          details.length === 1 ? `Validation failed: ${details[0].path} ${trimName(details[0])}` : 'Validation failed',
+          CommonErrorCode.VALIDATION_FAILED,
+          { details },
+        ),
+      );
+    },
+  });
+}
+
+function trimName(d: { path: string; message: string }): string {
+  const name = d.path.split('.').pop() ?? '';
+  return d.message.startsWith(`${name} `) ? d.message.slice(name.length + 1) : d.message;
+}

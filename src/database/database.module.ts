@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/config.js';
+import { removeEmbeddedEndpoint, writeEmbeddedEndpoint } from './embedded-endpoint.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
+import { runMigrationsLocked } from './migrate.js';
+import { buildDataSourceOptions, type ConnectionTarget } from './typeorm-options.js';
+
+export const DATABASE_TARGET = Symbol('DATABASE_TARGET');
+
+export interface DatabaseTarget extends ConnectionTarget {
+  embedded?: EmbeddedPostgres;
+  /** The embedded database's folder, when it keeps its data on disk. */
+  dataDir?: string;
+}
+
+/** Stops the embedded database, if one was started, after the pool has closed. */
+@Injectable()
+class EmbeddedDatabaseLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE_TARGET) private readonly target: DatabaseTarget) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.target.embedded) {
+      if (this.target.dataDir) {
+        removeEmbeddedEndpoint(this.target.dataDir);
+      }
+      await this.target.embedded.stop();
+    }
+  }
+}
+
+@Module({})
+class DatabaseTargetModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: DatabaseTargetModule,
+      providers: [
+        {
+          provide: DATABASE_TARGET,
+          useFactory: async (): Promise<DatabaseTarget> => {
+            if (config.database.url) {
+              return { url: config.database.url, poolMax: config.database.poolMax };
+            }
+            const dataDir = config.database.pgliteDataDir;
+            const embedded = await startEmbeddedPostgres(dataDir);
+            const onDisk = !dataDir.startsWith('memory://');
+            if (onDisk) {
+              writeEmbeddedEndpoint(dataDir, embedded.url);
+            }
+            new Logger('Database').log(`No DATABASE_URL: using the embedded PostgreSQL (PGlite) at ${dataDir}`);
+            return { url: embedded.url, poolMax: 1, embedded, dataDir: onDisk ? dataDir : undefined };
+          },
+        },
+        EmbeddedDatabaseLifecycle,
+      ],
+      exports: [DATABASE_TARGET],
+    };
+  }
+}
+
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const targetModule = DatabaseTargetModule.forRoot(config);
+    return {
+      module: DatabaseModule,
+      imports: [
+        targetModule,
+        TypeOrmModule.forRootAsync({
+          imports: [targetModule],
+          inject: [DATABASE_TARGET],
+          useFactory: (target: DatabaseTarget) => buildDataSourceOptions(config, target),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            if (config.database.migrateOnStart) {
+              const applied = await runMigrationsLocked(dataSource);
+              if (applied.length > 0) {
+                new Logger('Database').log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+              }
+            }
+            return dataSource;
+          },
+        }),
+      ],
+      exports: [targetModule],
+    };
+  }
+}

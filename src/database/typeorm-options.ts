@@ -1,0 +1,45 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '../config/config.js';
+import { ENTITIES } from './entities.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// Compiled: dist/database → dist/migrations/*.js. From source (ts-jest): src/database → migrations/*.ts.
+const MIGRATIONS_GLOB = import.meta.url.endsWith('.ts')
+  ? join(here, '..', '..', 'migrations', '*.ts')
+  : join(here, '..', 'migrations', '*.js');
+
+export interface ConnectionTarget {
+  url: string;
+  /** The embedded database serves one session at a time: a pool of one keeps transactions apart. */
+  poolMax: number;
+}
+
+/** The one TypeORM options builder: the app, the migration CLI and the tests all use it. */
+export function buildDataSourceOptions(config: AppConfig, target: ConnectionTarget): DataSourceOptions {
+  const db = config.database;
+  return {
+    type: 'postgres',
+    url: target.url,
+    entities: ENTITIES,
+    migrations: [MIGRATIONS_GLOB],
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    // ids are bigint in the database and JS numbers in the API; they stay below 2^53.
+    parseInt8: true,
+    applicationName: 'users-organizations',
+    logging: false,
+    extra: {
+      max: target.poolMax,
+      // A dead or frozen database must never make a request hang (PITFALLS: database).
+      connectionTimeoutMillis: db.connectTimeoutMs,
+      query_timeout: db.queryTimeoutMs,
+      statement_timeout: db.statementTimeoutMs,
+      idle_in_transaction_session_timeout: db.idleInTransactionTimeoutMs,
+      idleTimeoutMillis: 30000,
+      keepAlive: true,
+    },
+  };
+}

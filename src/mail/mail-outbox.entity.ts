@@ -1,0 +1,74 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+  type Relation,
+} from 'typeorm';
+import { UserOrganization } from '../memberships/user-organization.entity.js';
+
+export const MAIL_STATUSES = ['pending', 'sent', 'failed'] as const;
+export type MailStatus = (typeof MAIL_STATUSES)[number];
+
+/**
+ * Transactional outbox: an email is written here in the same transaction as the change
+ * that causes it, and a worker delivers it (FOR UPDATE SKIP LOCKED, so several
+ * instances can run workers at once).
+ */
+@Entity({ name: 'mail_outbox' })
+@Check('ck_mail_outbox_status', `"status" IN ('pending', 'sent', 'failed')`)
+@Index('ix_mail_outbox_due', ['nextAttemptAt'], { where: `"status" = 'pending'` })
+@Index('ix_mail_outbox_membership', ['membershipId', 'id'])
+export class MailOutbox {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id!: number;
+
+  @Column({ type: 'varchar', length: 32 })
+  kind!: string;
+
+  @Column({ name: 'membership_id', type: 'bigint', nullable: true })
+  membershipId!: number | null;
+
+  @ManyToOne(() => UserOrganization, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'membership_id', foreignKeyConstraintName: 'fk_mail_outbox_membership' })
+  membership?: Relation<UserOrganization>;
+
+  @Column({ type: 'varchar', length: 250 })
+  recipient!: string;
+
+  @Column({ type: 'varchar', length: 300 })
+  subject!: string;
+
+  /** Rendered text; cleared once sent, so accept links do not linger in the database. */
+  @Column({ name: 'body_text', type: 'text', nullable: true })
+  bodyText!: string | null;
+
+  @Column({ name: 'body_html', type: 'text', nullable: true })
+  bodyHtml!: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  status!: MailStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
+  nextAttemptAt!: Date;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,49 @@
+import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { issueSessionTokens } from './auth/session-tokens.js';
+import type { AppConfig } from './config/config.js';
+import { seedDemoData } from './dev/demo-data.js';
+
+/**
+ * What a newcomer needs after `npm start`: where Swagger UI is and how to get tokens. On the
+ * embedded database in development, an empty database gets the demo data and the banner
+ * prints a ready token pair for its ADMIN.
+ */
+export async function printStartBanner(app: INestApplication, config: AppConfig): Promise<void> {
+  const origin = config.http.publicUrl ?? `http://localhost:${config.http.port}`;
+  const lines = [
+    '',
+    `users-organizations is listening on ${origin}${config.http.prefix ? `/${config.http.prefix}` : ''}`,
+    `  Swagger UI:  ${origin}/docs    OpenAPI: ${origin}/openapi.json`,
+    `  Health:      ${origin}/health/ready`,
+  ];
+  if (config.auth.usingDevelopmentSecrets || config.auth.usingDevelopmentSessionSecret) {
+    lines.push('  WARNING: using the fixed development JWT secrets; set AUTH_JWT_SECRET and SESSION_JWT_SECRET.');
+  }
+  if (!config.production && !config.database.url) {
+    const dataSource = app.get(DataSource);
+    const users: { n: number }[] = await dataSource.query(`SELECT count(*)::int AS n FROM users`);
+    if (users[0].n === 0) {
+      const demo = await seedDemoData(dataSource);
+      const tokens = await issueSessionTokens(dataSource, config, {
+        userId: demo.adminId,
+        organizationId: demo.organizationId,
+      });
+      lines.push(
+        '',
+        `  The database was empty: created a demo organization (${demo.organizationId}), an ADMIN (user ${demo.adminId}),`,
+        `  a MEMBER (user ${demo.memberId}) and a backoffice user (user ${demo.backofficeId}).`,
+        `  Tokens for the ADMIN (Swagger UI → Authorize):`,
+        `    bearer:          ${tokens.bearer}`,
+        `    x-session-token: ${tokens.session}`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    '  More tokens: npm run token -- --user <id> [--backoffice] [--organization <id>]',
+    '  Demo data:   npm run seed',
+    '',
+  );
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import type { App } from 'supertest/types.js';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp } from '../../src/app.setup.js';
+import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import { createTestDatabase } from './test-database.js';
+
+export interface TestApp {
+  app: INestApplication;
+  http: App;
+  dataSource: DataSource;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real AppModule in-process through the same configureApp() as main.ts, on a
+ * fresh database with the migrations applied.
+ */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PGLITE_DATA_DIR: 'memory://',
+    MAIL_DIR: './var/test-mail',
+    RATE_LIMIT_ENABLED: 'false',
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...env,
+  });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+  configureApp(app, config);
+  await app.init();
+  return {
+    app,
+    http: app.getHttpServer() as App,
+    dataSource: app.get(DataSource),
+    config,
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
