@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { loggerParams } from './common/logger.js';
 import type { AppConfig } from './config/config.js';
@@ -20,6 +21,7 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         HealthModule,
         AuthModule,
+        AuditModule,
         InvitationsModule,
         RegistrationsModule,
       ],

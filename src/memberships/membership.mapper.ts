@@ -17,3 +17,14 @@ export function toMembershipData(row: UserOrganization): MembershipDataDto {
     createdAt: iso(row.createdAt),
   };
 }
+
+/** What the audit trail keeps of a membership before and after a change. */
+export function membershipSnapshot(row: UserOrganization): Record<string, unknown> {
+  return {
+    scope: row.scope,
+    permissions: row.permissions,
+    professionId: row.professionId === null ? null : Number(row.professionId),
+    status: row.status,
+    deletedAt: row.deletedAt ? new Date(row.deletedAt).toISOString() : null,
+  };
+}
