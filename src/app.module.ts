@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InvitationsModule } from './invitations/invitations.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { RegistrationsModule } from './registrations/registrations.module.js';
 
 @Module({})
@@ -20,6 +21,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config)),
         DatabaseModule.forRoot(config),
         HealthModule,
+        MetricsModule,
         AuthModule,
         AuditModule,
         InvitationsModule,

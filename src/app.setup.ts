@@ -8,6 +8,8 @@ import { jsonBodyMiddlewares } from './common/json-body.js';
 import { setupOpenApi } from './common/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/request-context.js';
 import { createValidationPipe } from './common/validation.js';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import type { AppConfig } from './config/config.js';
 
 /**
@@ -29,6 +31,7 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
     res.setHeader(REQUEST_ID_HEADER, id);
     next();
   });
+  express.use(httpMetricsMiddleware(app.get(MetricsService)));
   express.use(
     helmet({
       contentSecurityPolicy: {

@@ -1,0 +1,33 @@
+import request from 'supertest';
+import { createTestApp, type TestApp } from './utils/test-app.js';
+
+describe('metrics', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('serves Prometheus text at /metrics without credentials', async () => {
+    await request(t.http).get('/health/live').expect(200);
+    const res = await request(t.http).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} 1/,
+    );
+    expect(res.text).toMatch(/^db_pool_connections_total \d+$/m);
+    expect(res.text).toMatch(/^# TYPE invitations_total counter$/m);
+    expect(res.text).toMatch(/^# TYPE emails_total counter$/m);
+    expect(res.text).toMatch(/^# TYPE registrations_total counter$/m);
+  });
+
+  it('labels unmatched requests without the raw path', async () => {
+    await request(t.http).get('/no/such/route/12345').expect(404);
+    const res = await request(t.http).get('/metrics').expect(200);
+    expect(res.text).toMatch(/route="unmatched",status="404"/);
+    expect(res.text).not.toContain('12345');
+  });
+});
