@@ -100,6 +100,15 @@ describe('foundation', () => {
         .expect(400);
       expect(res.body.code).toBe('BODY_TOO_DEEP');
     });
+
+    it('rejects a body that repeats a key with 400 naming it', async () => {
+      const res = await request(t.http)
+        .post('/users-organizations/v1/users/invite')
+        .set('content-type', 'application/json')
+        .send('{"email":"a@example.com","email":"b@example.com"}')
+        .expect(400);
+      expect(res.body).toMatchObject({ code: 'DUPLICATE_KEY', details: [{ path: 'email' }] });
+    });
   });
 
   describe('schema', () => {

@@ -2,6 +2,9 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { CommonErrorCode } from './error-codes.js';
 import { errorBody } from './error-body.js';
+import { scanJson } from './json-scan.js';
+
+type RawRequest = Request & { rawJson?: Buffer };
 
 export const BODY_LIMIT = '16kb';
 /** Deeper bodies never reach class-transformer, which overflows its stack near 3000 levels. */
@@ -17,32 +20,9 @@ function isJson(req: Request): boolean {
   return type === 'application/json';
 }
 
-/** Iterative, so a hostile body cannot overflow the stack here either. */
-export function jsonDepth(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') {
-      continue;
-    }
-    const level = depth + 1;
-    if (level > max) {
-      max = level;
-      if (max > MAX_JSON_DEPTH) {
-        return max;
-      }
-    }
-    for (const child of Object.values(node)) {
-      stack.push([child, level]);
-    }
-  }
-  return max;
-}
-
 /**
  * JSON bodies only (CONTRACT §4): any other content type on a request with a body → 415,
- * no urlencoded parser, 16 KiB → 413, too deep → 400.
+ * no urlencoded parser, 16 KiB → 413, too deep or a repeated key → 400.
  */
 export function jsonBodyMiddlewares(): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
@@ -56,9 +36,24 @@ export function jsonBodyMiddlewares(): RequestHandler[] {
     }
     next();
   };
-  const parse = express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' });
-  const boundDepth: RequestHandler = (req: Request, _res: Response, next: NextFunction) => {
-    if (jsonDepth(req.body) > MAX_JSON_DEPTH) {
+  const parse = express.json({
+    limit: BODY_LIMIT,
+    strict: true,
+    type: 'application/json',
+    // keep the text for the scan below, which needs what JSON.parse throws away
+    verify: (req, _res, buf) => {
+      (req as RawRequest).rawJson = buf;
+    },
+  });
+  const scan: RequestHandler = (req: RawRequest, _res: Response, next: NextFunction) => {
+    const raw = req.rawJson;
+    req.rawJson = undefined;
+    if (raw === undefined) {
+      next();
+      return;
+    }
+    const { depth, duplicateKey } = scanJson(raw.toString('utf8'), MAX_JSON_DEPTH);
+    if (depth > MAX_JSON_DEPTH) {
       next(
         new BadRequestException(
           errorBody(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`, CommonErrorCode.BODY_TOO_DEEP),
@@ -66,7 +61,17 @@ export function jsonBodyMiddlewares(): RequestHandler[] {
       );
       return;
     }
+    if (duplicateKey !== undefined) {
+      next(
+        new BadRequestException(
+          errorBody(`The request body repeats the key ${duplicateKey}`, CommonErrorCode.DUPLICATE_KEY, {
+            details: [{ path: duplicateKey, message: 'appears more than once' }],
+          }),
+        ),
+      );
+      return;
+    }
     next();
   };
-  return [requireJson, parse, boundDepth];
+  return [requireJson, parse, scan];
 }

@@ -1,0 +1,58 @@
+/**
+ * One pass over JSON text that JSON.parse has already accepted: finds the nesting depth
+ * and duplicate object keys (JSON.parse silently keeps the last, PITFALLS: validation).
+ * Iterative, so hostile nesting cannot overflow the stack.
+ */
+export interface JsonScan {
+  depth: number;
+  /** Path of the first duplicated key, e.g. `permissions.read`; undefined when none. */
+  duplicateKey?: string;
+}
+
+export function scanJson(text: string, maxDepth: number): JsonScan {
+  // One frame per open container: the keys seen (objects) or null (arrays), and the key path.
+  const frames: { keys: Set<string> | null; path: string }[] = [];
+  let depth = 0;
+  let expectKey = false;
+  let lastKey = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) {
+          i++;
+        } else if (d === 0x22) {
+          break;
+        }
+      }
+      const frame = frames[frames.length - 1];
+      if (expectKey && frame?.keys) {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        if (frame.keys.has(key)) {
+          return { depth, duplicateKey: frame.path ? `${frame.path}.${key}` : key };
+        }
+        frame.keys.add(key);
+        lastKey = key;
+        expectKey = false;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      const parent = frames[frames.length - 1];
+      const segment = parent ? (parent.keys ? lastKey : '[]') : '';
+      const path = parent?.path ? `${parent.path}.${segment}` : segment;
+      frames.push({ keys: c === 0x7b ? new Set() : null, path });
+      depth = Math.max(depth, frames.length);
+      if (depth > maxDepth) {
+        return { depth };
+      }
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      frames.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      expectKey = Boolean(frames[frames.length - 1]?.keys);
+    }
+  }
+  return { depth };
+}
