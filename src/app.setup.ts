@@ -8,6 +8,7 @@ import { jsonBodyMiddlewares } from './common/json-body.js';
 import { setupOpenApi } from './common/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/request-context.js';
 import { createValidationPipe } from './common/validation.js';
+import { ShutdownState } from './health/shutdown-state.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import type { AppConfig } from './config/config.js';
@@ -57,7 +58,40 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(filter);
-  app.enableShutdownHooks();
   setupOpenApi(app, config);
   return app;
+}
+
+/**
+ * SIGTERM/SIGINT: readiness turns 503 at once, and after SHUTDOWN_READINESS_DELAY_MS (time for
+ * a load balancer to notice) the server stops accepting connections and lets in-flight
+ * requests finish; past SHUTDOWN_GRACE_MS the process exits anyway. Nest's own
+ * enableShutdownHooks() closes at once, cutting off what the balancer still sends.
+ */
+export function installGracefulShutdown(app: INestApplication, config: AppConfig): void {
+  const logger = app.get(Logger);
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    app.get(ShutdownState).shuttingDown = true;
+    logger.log(`${signal}: draining (readiness 503 now, closing in ${config.http.shutdownReadinessDelayMs} ms)`);
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${config.http.shutdownGraceMs} ms; exiting`);
+      process.exit(1);
+    }, config.http.shutdownReadinessDelayMs + config.http.shutdownGraceMs).unref();
+    setTimeout(() => {
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(error, 'Shutdown failed');
+          process.exit(1);
+        },
+      );
+    }, config.http.shutdownReadinessDelayMs);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }

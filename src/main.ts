@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
-import { configureApp } from './app.setup.js';
+import { configureApp, installGracefulShutdown } from './app.setup.js';
 import { ConfigError, loadConfigFromProcess } from './config/config.js';
 import { printStartBanner } from './start-banner.js';
 
@@ -22,6 +22,7 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
   });
   configureApp(app, config);
+  installGracefulShutdown(app, config);
   await app.listen(config.http.port, config.http.host);
   await printStartBanner(app, config);
 }

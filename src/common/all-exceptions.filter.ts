@@ -169,10 +169,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       mapBodyParserError(exception as { type?: string }) ??
       mapDatabaseError(exception);
 
-    if (!mapped || mapped.status >= 500) {
-      this.logger.error(
-        { err: exception, requestId, status: mapped?.status ?? 500 },
-        mapped ? mapped.body.error : 'Unhandled error',
+    if (!mapped) {
+      this.logger.error({ err: exception, requestId }, 'Unhandled error');
+    } else if (mapped.status >= 500 && !(exception instanceof HttpException)) {
+      // a database or driver failure mapped to 503: worth a line, not a stack
+      const code =
+        (exception as { code?: unknown }).code ?? (exception as { driverError?: { code?: unknown } }).driverError?.code;
+      this.logger.warn(
+        { requestId, status: mapped.status, code, reason: (exception as Error).message },
+        mapped.body.error,
       );
     }
     const { status, body } = mapped ?? {

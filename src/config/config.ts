@@ -66,6 +66,7 @@ const schema = z.object({
     .default('false')
     .transform((v) => (v === 'false' || v === '' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   SHUTDOWN_GRACE_MS: int(10000),
+  SHUTDOWN_READINESS_DELAY_MS: int(0),
 
   DATABASE_URL: optionalString,
   PGLITE_DATA_DIR: z.string().default('./var/pglite'),
@@ -152,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       publicUrl: e.PUBLIC_URL,
       trustProxy: e.TRUST_PROXY,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      shutdownReadinessDelayMs: e.SHUTDOWN_READINESS_DELAY_MS,
     },
     log: { level: e.LOG_LEVEL },
     database: {

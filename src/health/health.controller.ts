@@ -34,17 +34,13 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'Not ready', type: ErrorBody })
   async ready() {
     if (this.shutdown.shuttingDown) {
-      throw new ServiceUnavailableException(
-        errorBody('The instance is shutting down', CommonErrorCode.DATABASE_UNAVAILABLE),
-      );
+      throw new ServiceUnavailableException(errorBody('The instance is shutting down', CommonErrorCode.NOT_READY));
     }
     try {
       const result = await this.health.check([() => this.db.pingCheck('database', { timeout: 1000 })]);
       return { status: result.status, info: result.info };
     } catch {
-      throw new ServiceUnavailableException(
-        errorBody('The database is not reachable', CommonErrorCode.DATABASE_UNAVAILABLE),
-      );
+      throw new ServiceUnavailableException(errorBody('The database is not reachable', CommonErrorCode.NOT_READY));
     }
   }
 }
