@@ -7,6 +7,7 @@ import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InvitationsModule } from './invitations/invitations.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RegistrationsModule } from './registrations/registrations.module.js';
@@ -24,6 +25,7 @@ export class AppModule {
         MetricsModule,
         AuthModule,
         AuditModule,
+        IdempotencyModule,
         InvitationsModule,
         RegistrationsModule,
       ],
