@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InvitationsModule } from './invitations/invitations.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RegistrationsModule } from './registrations/registrations.module.js';
 
 @Module({})
@@ -26,6 +27,7 @@ export class AppModule {
         AuthModule,
         AuditModule,
         IdempotencyModule,
+        RateLimitModule,
         InvitationsModule,
         RegistrationsModule,
       ],

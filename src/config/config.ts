@@ -94,6 +94,10 @@ const schema = z.object({
   MAIL_DIR: z.string().default('./var/mail'),
 
   RATE_LIMIT_ENABLED: bool(true),
+  RATE_LIMIT_CALLER_PER_MINUTE: int(60, 1),
+  RATE_LIMIT_ORGANIZATION_PER_MINUTE: int(300, 1),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: int(30, 1),
+  RATE_LIMIT_AUTH_BLOCK_SECONDS: int(60, 1),
   REDIS_URL: optionalString,
 });
 
@@ -184,7 +188,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       acceptUrl: e.INVITATION_ACCEPT_URL,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, dir: e.MAIL_DIR },
-    rateLimit: { enabled: e.RATE_LIMIT_ENABLED, redisUrl: e.REDIS_URL },
+    rateLimit: {
+      enabled: e.RATE_LIMIT_ENABLED,
+      redisUrl: e.REDIS_URL,
+      callerPerMinute: e.RATE_LIMIT_CALLER_PER_MINUTE,
+      organizationPerMinute: e.RATE_LIMIT_ORGANIZATION_PER_MINUTE,
+      authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+      authFailureBlockSeconds: e.RATE_LIMIT_AUTH_BLOCK_SECONDS,
+    },
   };
 }
 

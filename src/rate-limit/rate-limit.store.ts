@@ -1,0 +1,118 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+
+export interface WindowState {
+  hits: number;
+  /** Seconds until the window's count resets. */
+  resetSeconds: number;
+  /** Seconds the key stays blocked; 0 when it is not. */
+  blockedSeconds: number;
+}
+
+/** Fixed-window counters with a block once a window's hits pass the limit. */
+export interface RateLimitStore {
+  hit(key: string, windowMs: number, limit: number, blockMs: number): Promise<WindowState>;
+  close(): Promise<void>;
+}
+
+/** Per-process counters (no REDIS_URL). */
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly windows = new Map<string, { hits: number; resetAt: number; blockedUntil: number }>();
+  private readonly sweep = setInterval(() => this.evict(), 60_000).unref();
+
+  hit(key: string, windowMs: number, limit: number, blockMs: number): Promise<WindowState> {
+    const now = Date.now();
+    let w = this.windows.get(key);
+    if (!w || (w.resetAt <= now && w.blockedUntil <= now)) {
+      w = { hits: 0, resetAt: now + windowMs, blockedUntil: 0 };
+      this.windows.set(key, w);
+    } else if (w.resetAt <= now) {
+      w.hits = 0;
+      w.resetAt = now + windowMs;
+    }
+    w.hits += 1;
+    if (w.blockedUntil <= now && w.hits > limit) {
+      w.blockedUntil = now + (blockMs > 0 ? blockMs : w.resetAt - now);
+    }
+    return Promise.resolve({
+      hits: w.hits,
+      resetSeconds: Math.ceil((w.resetAt - now) / 1000),
+      blockedSeconds: w.blockedUntil > now ? Math.ceil((w.blockedUntil - now) / 1000) : 0,
+    });
+  }
+
+  private evict(now = Date.now()): void {
+    for (const [key, w] of this.windows) {
+      if (w.resetAt <= now && w.blockedUntil <= now) {
+        this.windows.delete(key);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.sweep);
+    return Promise.resolve();
+  }
+}
+
+// The same window and block, atomically in Redis.
+const HIT = `
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+local blocked = redis.call('PTTL', KEYS[2])
+if blocked <= 0 and hits > tonumber(ARGV[2]) then
+  local duration = tonumber(ARGV[3])
+  if duration <= 0 then duration = ttl end
+  redis.call('SET', KEYS[2], '1', 'PX', duration)
+  blocked = duration
+end
+return {hits, ttl, blocked}
+`;
+
+/**
+ * Counters shared by every instance through Redis (REDIS_URL). If Redis does not answer, the
+ * instance counts in memory for that request rather than refusing traffic.
+ */
+export class RedisRateLimitStore implements RateLimitStore {
+  private readonly logger = new Logger('RateLimit');
+  private readonly redis: Redis;
+  private readonly fallback = new MemoryRateLimitStore();
+
+  constructor(url: string) {
+    this.redis = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 1000,
+      commandTimeout: 500,
+    });
+    this.redis.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
+  }
+
+  async hit(key: string, windowMs: number, limit: number, blockMs: number): Promise<WindowState> {
+    try {
+      const [hits, ttlMs, blockedMs] = (await this.redis.eval(
+        HIT,
+        2,
+        `rl:${key}`,
+        `rl:${key}:blocked`,
+        windowMs,
+        limit,
+        blockMs,
+      )) as [number, number, number];
+      return {
+        hits,
+        resetSeconds: Math.max(0, Math.ceil(ttlMs / 1000)),
+        blockedSeconds: Math.max(0, Math.ceil(blockedMs / 1000)),
+      };
+    } catch (error) {
+      this.logger.warn(`Redis unavailable, counting in memory: ${(error as Error).message}`);
+      return this.fallback.hit(key, windowMs, limit, blockMs);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.fallback.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
