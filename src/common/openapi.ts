@@ -27,6 +27,7 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
     .setDescription(DESCRIPTION)
     .setVersion('1.0.0')
     .addServer(config.http.prefix ? `/${config.http.prefix}` : '/', 'This instance')
+    .addTag('health', 'Liveness and readiness probes (no credentials)')
     .addBearerAuth(
       {
         type: 'http',
@@ -45,11 +46,20 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
       },
       SESSION_SECURITY_SCHEME,
     );
-  return SwaggerModule.createDocument(app, builder.build(), {
+  const document = SwaggerModule.createDocument(app, builder.build(), {
     // Paths are documented without the prefix; the server URL above carries it.
     ignoreGlobalPrefix: true,
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
+  if (config.http.prefix) {
+    // health sits outside API_PREFIX
+    for (const [path, item] of Object.entries(document.paths)) {
+      if (path.startsWith('/health/')) {
+        item.servers = [{ url: '/' }];
+      }
+    }
+  }
+  return document;
 }
 
 /** Swagger UI at /docs, the document at /openapi.json. */

@@ -17,7 +17,11 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ operationId: 'getHealthLive', summary: 'Liveness: the process is up' })
+  @ApiOperation({
+    operationId: 'getHealthLive',
+    summary: 'Liveness: the process is up',
+    description: 'Answers 200 while the process runs, whatever the database does. Needs no credentials.',
+  })
   @ApiOkResponse({ description: 'The process is up', schema: { example: { status: 'ok' } } })
   live() {
     return { status: 'ok' };
