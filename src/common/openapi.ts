@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { BEARER_SECURITY_SCHEME, SESSION_SECURITY_SCHEME, SESSION_TOKEN_HEADER } from '../auth/auth.constants.js';
 import type { AppConfig } from '../config/config.js';
+import { ErrorBody } from './error-body.js';
 
 const DESCRIPTION = `
 Memberships of people in organizations: an organization's admins invite people by email,
@@ -50,7 +51,9 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
     // Paths are documented without the prefix; the server URL above carries it.
     ignoreGlobalPrefix: true,
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
+    extraModels: [ErrorBody],
   });
+  addCommonResponses(document);
   if (config.http.prefix) {
     // health sits outside API_PREFIX
     for (const [path, item] of Object.entries(document.paths)) {
@@ -72,4 +75,60 @@ export function setupOpenApi(app: INestApplication, config: AppConfig): OpenAPIO
     swaggerOptions: { persistAuthorization: true, displayRequestDuration: true, tryItOutEnabled: false },
   });
   return document;
+}
+
+type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
+function errorResponse(description: string) {
+  return { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } };
+}
+
+/**
+ * The answers every route can give, whatever its controller says: they come from the
+ * global guard, pipes, body parser, idempotency keys and the database, so they are added
+ * here once rather than on each handler.
+ */
+function addCommonResponses(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation: Operation | undefined = item[method];
+      if (!operation) {
+        continue;
+      }
+      const add = (status: number, description: string) => {
+        operation.responses[String(status)] ??= errorResponse(description);
+      };
+      const secured = (operation.security?.length ?? 0) > 0;
+      if (operation.requestBody || (operation.parameters?.length ?? 0) > 0) {
+        add(400, 'Invalid path, query or body (details lists each offending field)');
+      }
+      if (operation.requestBody) {
+        add(413, 'Body larger than 16 KiB');
+        add(415, 'Body not sent as application/json');
+      }
+      if (secured) {
+        add(401, 'Missing, invalid, expired or revoked bearer or session token');
+        add(429, 'Too many requests, or too many failed authentications from this address (see Retry-After)');
+        if (WRITE_METHODS.has(method)) {
+          operation.parameters = [
+            ...(operation.parameters ?? []),
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description:
+                'Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true)',
+              schema: { type: 'string', maxLength: 255 },
+            },
+          ];
+          add(409, 'Conflict (or a request with this Idempotency-Key is still running)');
+          add(422, 'This Idempotency-Key was used with another request');
+        }
+      }
+      add(500, 'Internal server error (the body carries only the request id)');
+      add(503, 'The database is unavailable; retry later');
+    }
+  }
 }

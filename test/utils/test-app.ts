@@ -6,7 +6,9 @@ import type { App } from 'supertest/types.js';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
+import { buildOpenApiDocument } from '../../src/common/openapi.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import { installResponseValidation } from './openapi-validation.js';
 import { createTestDatabase } from './test-database.js';
 
 export interface TestApp {
@@ -35,6 +37,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
   configureApp(app, config);
+  // Every JSON response the suite sees must be documented, with a body matching its schema.
+  // The document is built from the controllers alone, so it can be made before init.
+  const violations = installResponseValidation(app, buildOpenApiDocument(app, config), config.http.prefix);
   await app.init();
   return {
     app,
@@ -44,6 +49,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     async close() {
       await app.close();
       await database.drop();
+      if (violations.length > 0) {
+        const lines = violations.map((v) => `  ${v.method.toUpperCase()} ${v.path} → ${v.status}: ${v.problem}`);
+        throw new Error(`Responses that do not match the OpenAPI document:\n${[...new Set(lines)].join('\n')}`);
+      }
     },
   };
 }
