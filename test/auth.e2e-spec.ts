@@ -213,6 +213,19 @@ describe('authentication with an HS256 bearer (AUTH_JWT_SECRET)', () => {
     });
   });
 
+  describe('the OpenAPI document', () => {
+    it('requires both credentials together on @Authenticated and @Backoffice routes, none on health', async () => {
+      const doc = await request(t.http).get('/openapi.json').expect(200);
+      const both = [{ bearer: [], session: [] }];
+      expect(doc.body.paths['/probe/me'].get.security).toEqual(both);
+      expect(doc.body.paths['/probe/bo'].get.security).toEqual(both);
+      expect(doc.body.paths['/probe/rs/{userId}/admin'].post.security).toEqual(both);
+      expect(Object.keys(doc.body.paths['/probe/bo'].get.responses).sort()).toEqual(['401', '403']);
+      expect(Object.keys(doc.body.paths['/probe/me'].get.responses)).toEqual(['401']);
+      expect(doc.body.paths['/health/live'].get.security).toBeUndefined();
+    });
+  });
+
   describe('missing or malformed credentials', () => {
     it.each<[string, () => Headers, string]>([
       ['no credentials at all', () => ({}), 'BEARER_MISSING'],
