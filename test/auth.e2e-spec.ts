@@ -43,6 +43,10 @@ const hmac =
   (secret: string | Buffer, alg = 'sha256') =>
   (input: string) =>
     createHmac(alg, secret).update(input).digest();
+/** `it.each` rows as [case, make, code], titled "%s ... %s" with the case and the code. */
+const titled = <T>(rows: [string, T, string][]) =>
+  rows.map(([name, make, code]): [string, string, T] => [name, code, make]);
+
 const unsigned = (payload: Claims) => handMade({ alg: 'none', typ: 'JWT' }, payload, () => '');
 
 /** Every table a request could write to, with digests of the rows auth reads. */
@@ -227,107 +231,113 @@ describe('authentication with an HS256 bearer (AUTH_JWT_SECRET)', () => {
   });
 
   describe('missing or malformed credentials', () => {
-    it.each<[string, () => Headers, string]>([
-      ['no credentials at all', () => ({}), 'BEARER_MISSING'],
-      ['only the bearer token', () => ({ authorization: `Bearer ${alice.bearer}` }), 'SESSION_MISSING'],
-      ['only the session token', () => ({ 'x-session-token': alice.session }), 'BEARER_MISSING'],
-      ['an empty session header', () => withSession(''), 'SESSION_MISSING'],
-      [
-        'a Basic Authorization header',
-        () => ({ ...withBearer(''), authorization: 'Basic dXNlcjpwYXNz' }),
-        'BEARER_MISSING',
-      ],
-      ['a bearer that is not a JWT', () => withBearer('not-a-jwt'), 'BEARER_MALFORMED'],
-      ['a session token that is not a JWT', () => withSession('not-a-jwt'), 'SESSION_MALFORMED'],
-    ])('refuses %s with 401 %s', async (_case, headers, code) => {
+    it.each(
+      titled<() => Headers>([
+        ['no credentials at all', () => ({}), 'BEARER_MISSING'],
+        ['only the bearer token', () => ({ authorization: `Bearer ${alice.bearer}` }), 'SESSION_MISSING'],
+        ['only the session token', () => ({ 'x-session-token': alice.session }), 'BEARER_MISSING'],
+        ['an empty session header', () => withSession(''), 'SESSION_MISSING'],
+        [
+          'a Basic Authorization header',
+          () => ({ ...withBearer(''), authorization: 'Basic dXNlcjpwYXNz' }),
+          'BEARER_MISSING',
+        ],
+        ['a bearer that is not a JWT', () => withBearer('not-a-jwt'), 'BEARER_MALFORMED'],
+        ['a session token that is not a JWT', () => withSession('not-a-jwt'), 'SESSION_MALFORMED'],
+      ]),
+    )('refuses %s with 401 %s', async (_case, code, headers) => {
       await h.expectRefused(headers(), 401, code);
     });
   });
 
   describe('the bearer token', () => {
-    it.each<[string, () => Headers, string]>([
-      [
-        'signed with another secret',
-        () => withBearer(jwt.sign(h.bearerClaims(alice.userId), OTHER_SECRET, { algorithm: 'HS256' })),
-        'BEARER_INVALID',
-      ],
-      ['expired', () => aliceBearer({ exp: now() - 120 }), 'BEARER_EXPIRED'],
-      ['without exp', () => aliceBearer({ exp: undefined }), 'BEARER_INVALID'],
-      ['expiring beyond AUTH_MAX_TOKEN_LIFETIME', () => aliceBearer({ exp: now() + 2 * 86400 }), 'BEARER_INVALID'],
-      ['issued in the future (iat)', () => aliceBearer({ iat: now() + 3600, exp: now() + 4000 }), 'BEARER_INVALID'],
-      ['not valid yet (nbf)', () => aliceBearer({ nbf: now() + 3600 }), 'BEARER_INVALID'],
-      ['with alg none', () => withBearer(unsigned(h.bearerClaims(alice.userId))), 'BEARER_INVALID'],
-      [
-        'with alg none and a trailing signature',
-        () => withBearer(handMade({ alg: 'none' }, h.bearerClaims(alice.userId), hmac(bearerSecret()))),
-        'BEARER_INVALID',
-      ],
-      [
-        'signed HS512 with the right secret (algorithm not pinned)',
-        () => withBearer(jwt.sign(h.bearerClaims(alice.userId), bearerSecret(), { algorithm: 'HS512' })),
-        'BEARER_INVALID',
-      ],
-      [
-        'signed RS256 with a key of its own',
-        () =>
-          withBearer(
-            jwt.sign(h.bearerClaims(alice.userId), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, {
-              algorithm: 'RS256',
-            }),
-          ),
-        'BEARER_INVALID',
-      ],
-      ['with a wrong issuer', () => aliceBearer({ iss: 'https://evil.example/' }), 'BEARER_INVALID'],
-      ['without an issuer', () => aliceBearer({ iss: undefined }), 'BEARER_INVALID'],
-      ['with a wrong audience', () => aliceBearer({ aud: 'another-service' }), 'BEARER_INVALID'],
-      ['without an audience', () => aliceBearer({ aud: undefined }), 'BEARER_INVALID'],
-      ['without sub', () => aliceBearer({ sub: undefined }), 'BEARER_INVALID'],
-      ['with sub "abc"', () => aliceBearer({ sub: 'abc' }), 'BEARER_INVALID'],
-      ['with sub "1e3"', () => aliceBearer({ sub: '1e3' }), 'BEARER_INVALID'],
-      ['with sub "+5"', () => aliceBearer({ sub: `+${alice.userId}` }), 'BEARER_INVALID'],
-      ['with sub " 7"', () => aliceBearer({ sub: ` ${alice.userId}` }), 'BEARER_INVALID'],
-      ['with sub "5.0"', () => aliceBearer({ sub: `${alice.userId}.0` }), 'BEARER_INVALID'],
-      ['with sub beyond 2^53', () => aliceBearer({ sub: '9007199254740993' }), 'BEARER_INVALID'],
-      ['with a numeric sub', () => aliceBearer({ sub: alice.userId }), 'BEARER_INVALID'],
-      [
-        'signed with the session secret',
-        () => withBearer(jwt.sign(h.bearerClaims(alice.userId), t.config.auth.sessionSecret, { algorithm: 'HS256' })),
-        'BEARER_INVALID',
-      ],
-    ])('refuses a bearer %s with 401 %s', async (_case, headers, code) => {
+    it.each(
+      titled<() => Headers>([
+        [
+          'signed with another secret',
+          () => withBearer(jwt.sign(h.bearerClaims(alice.userId), OTHER_SECRET, { algorithm: 'HS256' })),
+          'BEARER_INVALID',
+        ],
+        ['that has expired', () => aliceBearer({ exp: now() - 120 }), 'BEARER_EXPIRED'],
+        ['without exp', () => aliceBearer({ exp: undefined }), 'BEARER_INVALID'],
+        ['expiring beyond AUTH_MAX_TOKEN_LIFETIME', () => aliceBearer({ exp: now() + 2 * 86400 }), 'BEARER_INVALID'],
+        ['issued in the future (iat)', () => aliceBearer({ iat: now() + 3600, exp: now() + 4000 }), 'BEARER_INVALID'],
+        ['not valid yet (nbf)', () => aliceBearer({ nbf: now() + 3600 }), 'BEARER_INVALID'],
+        ['with alg none', () => withBearer(unsigned(h.bearerClaims(alice.userId))), 'BEARER_INVALID'],
+        [
+          'with alg none and a trailing signature',
+          () => withBearer(handMade({ alg: 'none' }, h.bearerClaims(alice.userId), hmac(bearerSecret()))),
+          'BEARER_INVALID',
+        ],
+        [
+          'signed HS512 with the right secret (not a pinned algorithm)',
+          () => withBearer(jwt.sign(h.bearerClaims(alice.userId), bearerSecret(), { algorithm: 'HS512' })),
+          'BEARER_INVALID',
+        ],
+        [
+          'signed RS256 with a key of its own',
+          () =>
+            withBearer(
+              jwt.sign(h.bearerClaims(alice.userId), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, {
+                algorithm: 'RS256',
+              }),
+            ),
+          'BEARER_INVALID',
+        ],
+        ['with a wrong issuer', () => aliceBearer({ iss: 'https://evil.example/' }), 'BEARER_INVALID'],
+        ['without an issuer', () => aliceBearer({ iss: undefined }), 'BEARER_INVALID'],
+        ['with a wrong audience', () => aliceBearer({ aud: 'another-service' }), 'BEARER_INVALID'],
+        ['without an audience', () => aliceBearer({ aud: undefined }), 'BEARER_INVALID'],
+        ['without sub', () => aliceBearer({ sub: undefined }), 'BEARER_INVALID'],
+        ['with sub "abc"', () => aliceBearer({ sub: 'abc' }), 'BEARER_INVALID'],
+        ['with sub "1e3"', () => aliceBearer({ sub: '1e3' }), 'BEARER_INVALID'],
+        ['with sub "+5"', () => aliceBearer({ sub: `+${alice.userId}` }), 'BEARER_INVALID'],
+        ['with sub " 7"', () => aliceBearer({ sub: ` ${alice.userId}` }), 'BEARER_INVALID'],
+        ['with sub "5.0"', () => aliceBearer({ sub: `${alice.userId}.0` }), 'BEARER_INVALID'],
+        ['with sub beyond 2^53', () => aliceBearer({ sub: '9007199254740993' }), 'BEARER_INVALID'],
+        ['with a numeric sub', () => aliceBearer({ sub: alice.userId }), 'BEARER_INVALID'],
+        [
+          'signed with the session secret',
+          () => withBearer(jwt.sign(h.bearerClaims(alice.userId), t.config.auth.sessionSecret, { algorithm: 'HS256' })),
+          'BEARER_INVALID',
+        ],
+      ]),
+    )('refuses a bearer %s with 401 %s', async (_case, code, headers) => {
       await h.expectRefused(headers(), 401, code);
     });
   });
 
   describe('the session token', () => {
-    it.each<[string, () => Headers, string]>([
-      [
-        'signed with another secret',
-        () => withSession(h.signSession(h.sessionClaims(alice), OTHER_SECRET)),
-        'SESSION_INVALID',
-      ],
-      [
-        'signed with the bearer secret',
-        () => withSession(h.signSession(h.sessionClaims(alice), bearerSecret())),
-        'SESSION_INVALID',
-      ],
-      ['expired', () => aliceSession({ exp: now() - 120 }), 'SESSION_EXPIRED'],
-      ['without exp', () => aliceSession({ exp: undefined }), 'SESSION_INVALID'],
-      ['without iat', () => aliceSession({ iat: undefined }), 'SESSION_INVALID'],
-      ['expiring beyond AUTH_MAX_TOKEN_LIFETIME', () => aliceSession({ exp: now() + 2 * 86400 }), 'SESSION_INVALID'],
-      ['issued in the future (iat)', () => aliceSession({ iat: now() + 3600, exp: now() + 4000 }), 'SESSION_INVALID'],
-      ['with alg none', () => withSession(unsigned(h.sessionClaims(alice))), 'SESSION_INVALID'],
-      [
-        'signed HS384 with the right secret',
-        () => withSession(jwt.sign(h.sessionClaims(alice), t.config.auth.sessionSecret, { algorithm: 'HS384' })),
-        'SESSION_INVALID',
-      ],
-      ['without sessionId', () => aliceSession({ sessionId: undefined }), 'SESSION_INVALID'],
-      ['with a numeric sessionId', () => aliceSession({ sessionId: 12 }), 'SESSION_INVALID'],
-      ['with userId "1e3"', () => aliceSession({ userId: '1e3' }), 'SESSION_INVALID'],
-      ['with a fractional userId', () => aliceSession({ userId: alice.userId + 0.5 }), 'SESSION_INVALID'],
-      ['with organizationId "x"', () => aliceSession({ organizationId: 'x' }), 'SESSION_INVALID'],
-    ])('refuses a session token %s with 401 %s', async (_case, headers, code) => {
+    it.each(
+      titled<() => Headers>([
+        [
+          'signed with another secret',
+          () => withSession(h.signSession(h.sessionClaims(alice), OTHER_SECRET)),
+          'SESSION_INVALID',
+        ],
+        [
+          'signed with the bearer secret',
+          () => withSession(h.signSession(h.sessionClaims(alice), bearerSecret())),
+          'SESSION_INVALID',
+        ],
+        ['that has expired', () => aliceSession({ exp: now() - 120 }), 'SESSION_EXPIRED'],
+        ['without exp', () => aliceSession({ exp: undefined }), 'SESSION_INVALID'],
+        ['without iat', () => aliceSession({ iat: undefined }), 'SESSION_INVALID'],
+        ['expiring beyond AUTH_MAX_TOKEN_LIFETIME', () => aliceSession({ exp: now() + 2 * 86400 }), 'SESSION_INVALID'],
+        ['issued in the future (iat)', () => aliceSession({ iat: now() + 3600, exp: now() + 4000 }), 'SESSION_INVALID'],
+        ['with alg none', () => withSession(unsigned(h.sessionClaims(alice))), 'SESSION_INVALID'],
+        [
+          'signed HS384 with the right secret',
+          () => withSession(jwt.sign(h.sessionClaims(alice), t.config.auth.sessionSecret, { algorithm: 'HS384' })),
+          'SESSION_INVALID',
+        ],
+        ['without sessionId', () => aliceSession({ sessionId: undefined }), 'SESSION_INVALID'],
+        ['with a numeric sessionId', () => aliceSession({ sessionId: 12 }), 'SESSION_INVALID'],
+        ['with userId "1e3"', () => aliceSession({ userId: '1e3' }), 'SESSION_INVALID'],
+        ['with a fractional userId', () => aliceSession({ userId: alice.userId + 0.5 }), 'SESSION_INVALID'],
+        ['with organizationId "x"', () => aliceSession({ organizationId: 'x' }), 'SESSION_INVALID'],
+      ]),
+    )('refuses a session token %s with 401 %s', async (_case, code, headers) => {
       await h.expectRefused(headers(), 401, code);
     });
 
@@ -616,61 +626,71 @@ describe('authentication with a JWKS (AUTH_JWKS_URI, RS256/ES256)', () => {
     expect(jwks.hits()).toBe(before + 2);
   });
 
-  it.each<[string, () => string, string]>([
-    [
-      'HS256 signed with the development bearer secret',
-      () => jwt.sign(claims(), 'dev-only-bearer-secret-change-me-0123456789', { algorithm: 'HS256' }),
-      'BEARER_INVALID',
-    ],
-    [
-      'HS256 signed with the served RSA public key as HMAC secret (key confusion)',
-      () =>
-        handMade(
-          { alg: 'HS256', typ: 'JWT', kid: 'rsa-1' },
-          claims(),
-          hmac(rsa.publicKey.export({ format: 'pem', type: 'spki' })),
-        ),
-      'BEARER_INVALID',
-    ],
-    [
-      'with alg none and a served kid',
-      () => handMade({ alg: 'none', kid: 'rsa-1' }, claims(), () => ''),
-      'BEARER_INVALID',
-    ],
-    [
-      'RS384 by a served key (algorithm not pinned)',
-      () => sign(claims(), rsa.privateKey, 'RS384', 'rsa-1'),
-      'BEARER_INVALID',
-    ],
-    [
-      'PS256 by a served key (algorithm not pinned)',
-      () => sign(claims(), rsa.privateKey, 'PS256', 'rsa-1'),
-      'BEARER_INVALID',
-    ],
-    ['ES256 whose kid names the RSA key', () => sign(claims(), ec.privateKey, 'ES256', 'rsa-1'), 'BEARER_INVALID'],
-    [
-      'signed by another key under a served kid',
-      () => sign(claims(), attacker.privateKey, 'RS256', 'rsa-1'),
-      'BEARER_INVALID',
-    ],
-    [
-      'carrying its own key in a jwk header under a served kid',
-      () =>
-        sign(claims(), attacker.privateKey, 'RS256', 'rsa-1', {
-          jwk: publicJwk(attacker.privateKey, 'rsa-1', 'RS256'),
-        }),
-      'BEARER_INVALID',
-    ],
-    ['expired', () => sign(claims({ exp: now() - 120 }), rsa.privateKey, 'RS256', 'rsa-1'), 'BEARER_EXPIRED'],
-    ['without exp', () => sign(claims({ exp: undefined }), rsa.privateKey, 'RS256', 'rsa-1'), 'BEARER_INVALID'],
-    [
-      'with a wrong issuer',
-      () => sign(claims({ iss: 'https://evil.example/' }), rsa.privateKey, 'RS256', 'rsa-1'),
-      'BEARER_INVALID',
-    ],
-    ['with a wrong audience', () => sign(claims({ aud: 'other' }), rsa.privateKey, 'RS256', 'rsa-1'), 'BEARER_INVALID'],
-    ['with sub "abc"', () => sign(claims({ sub: 'abc' }), rsa.privateKey, 'RS256', 'rsa-1'), 'BEARER_INVALID'],
-  ])('refuses a bearer %s with 401 %s', async (_case, token, code) => {
+  it.each(
+    titled<() => string>([
+      [
+        'HS256 signed with the development bearer secret',
+        () => jwt.sign(claims(), 'dev-only-bearer-secret-change-me-0123456789', { algorithm: 'HS256' }),
+        'BEARER_INVALID',
+      ],
+      [
+        'HS256 signed with the served RSA public key as HMAC secret (key confusion)',
+        () =>
+          handMade(
+            { alg: 'HS256', typ: 'JWT', kid: 'rsa-1' },
+            claims(),
+            hmac(rsa.publicKey.export({ format: 'pem', type: 'spki' })),
+          ),
+        'BEARER_INVALID',
+      ],
+      [
+        'with alg none and a served kid',
+        () => handMade({ alg: 'none', kid: 'rsa-1' }, claims(), () => ''),
+        'BEARER_INVALID',
+      ],
+      [
+        'RS384 by a served key (not a pinned algorithm)',
+        () => sign(claims(), rsa.privateKey, 'RS384', 'rsa-1'),
+        'BEARER_INVALID',
+      ],
+      [
+        'PS256 by a served key (not a pinned algorithm)',
+        () => sign(claims(), rsa.privateKey, 'PS256', 'rsa-1'),
+        'BEARER_INVALID',
+      ],
+      ['ES256 whose kid names the RSA key', () => sign(claims(), ec.privateKey, 'ES256', 'rsa-1'), 'BEARER_INVALID'],
+      [
+        'signed by another key under a served kid',
+        () => sign(claims(), attacker.privateKey, 'RS256', 'rsa-1'),
+        'BEARER_INVALID',
+      ],
+      [
+        'carrying its own key in a jwk header under a served kid',
+        () =>
+          sign(claims(), attacker.privateKey, 'RS256', 'rsa-1', {
+            jwk: publicJwk(attacker.privateKey, 'rsa-1', 'RS256'),
+          }),
+        'BEARER_INVALID',
+      ],
+      [
+        'that has expired',
+        () => sign(claims({ exp: now() - 120 }), rsa.privateKey, 'RS256', 'rsa-1'),
+        'BEARER_EXPIRED',
+      ],
+      ['without exp', () => sign(claims({ exp: undefined }), rsa.privateKey, 'RS256', 'rsa-1'), 'BEARER_INVALID'],
+      [
+        'with a wrong issuer',
+        () => sign(claims({ iss: 'https://evil.example/' }), rsa.privateKey, 'RS256', 'rsa-1'),
+        'BEARER_INVALID',
+      ],
+      [
+        'with a wrong audience',
+        () => sign(claims({ aud: 'other' }), rsa.privateKey, 'RS256', 'rsa-1'),
+        'BEARER_INVALID',
+      ],
+      ['with sub "abc"', () => sign(claims({ sub: 'abc' }), rsa.privateKey, 'RS256', 'rsa-1'), 'BEARER_INVALID'],
+    ]),
+  )('refuses a bearer %s with 401 %s', async (_case, code, token) => {
     await h.expectRefused(withBearer(token()), 401, code);
   });
 
