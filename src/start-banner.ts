@@ -25,18 +25,23 @@ export async function printStartBanner(app: INestApplication, config: AppConfig)
     const users: { n: number }[] = await dataSource.query(`SELECT count(*)::int AS n FROM users`);
     if (users[0].n === 0) {
       const demo = await seedDemoData(dataSource);
-      const tokens = await issueSessionTokens(dataSource, config, {
-        userId: demo.adminId,
-        organizationId: demo.organizationId,
-      });
       lines.push(
         '',
         `  The database was empty: created a demo organization (${demo.organizationId}), an ADMIN (user ${demo.adminId}),`,
         `  a MEMBER (user ${demo.memberId}) and a backoffice user (user ${demo.backofficeId}).`,
-        `  Tokens for the ADMIN (Swagger UI → Authorize):`,
-        `    bearer:          ${tokens.bearer}`,
-        `    x-session-token: ${tokens.session}`,
       );
+      // With AUTH_JWKS_URI, bearer tokens come from the identity provider: none to print.
+      if (!config.auth.jwksUri) {
+        const tokens = await issueSessionTokens(dataSource, config, {
+          userId: demo.adminId,
+          organizationId: demo.organizationId,
+        });
+        lines.push(
+          `  Tokens for the ADMIN (Swagger UI → Authorize):`,
+          `    bearer:          ${tokens.bearer}`,
+          `    x-session-token: ${tokens.session}`,
+        );
+      }
     }
   }
   lines.push(

@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ErrorBody } from '../common/error-body.js';
 import {
@@ -16,12 +16,12 @@ export const Public = () => SetMetadata(IS_PUBLIC_KEY, true);
 /**
  * Both credentials, documented the way they are checked: the global guard enforces them,
  * this decorator makes the route say so in OpenAPI (a route cannot be documented one
- * way and guarded another).
+ * way and guarded another). One security requirement naming both schemes means "both";
+ * two requirements (`ApiBearerAuth()` + `ApiSecurity()`) would mean "either one".
  */
 export const Authenticated = () =>
   applyDecorators(
-    ApiBearerAuth(BEARER_SECURITY_SCHEME),
-    ApiSecurity(SESSION_SECURITY_SCHEME),
+    ApiSecurity({ [BEARER_SECURITY_SCHEME]: [], [SESSION_SECURITY_SCHEME]: [] }),
     ApiUnauthorizedResponse({
       description: 'Missing, invalid, expired or revoked bearer or session token',
       type: ErrorBody,

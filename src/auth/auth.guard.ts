@@ -1,19 +1,13 @@
-import { ForbiddenException, Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import passport from 'passport';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { errorBody } from '../common/error-body.js';
-import {
-  AuthErrorCode,
-  BEARER_STRATEGY,
-  IS_PUBLIC_KEY,
-  REQUIRES_BACKOFFICE_KEY,
-  SESSION_TOKEN_HEADER,
-} from './auth.constants.js';
+import { AuthErrorCode, IS_PUBLIC_KEY, REQUIRES_BACKOFFICE_KEY, SESSION_TOKEN_HEADER } from './auth.constants.js';
 import type { AuthContext } from './auth-context.js';
-import type { BearerIdentity } from './bearer.strategy.js';
+import { BearerStrategy, type BearerIdentity } from './bearer.strategy.js';
 import { SessionVerifier } from './session-verifier.service.js';
 import { unauthorized } from './token-claims.js';
 
@@ -38,23 +32,25 @@ function bearerFailure(info: unknown): Error {
  * unless marked `@Public()`; `@Backoffice()` routes also need the backoffice role.
  */
 @Injectable()
-export class AuthGuard extends PassportAuthGuard(BEARER_STRATEGY) {
+export class AuthGuard implements CanActivate {
+  /** This app's own authenticator: see {@link AuthGuard.authenticateBearer}. */
+  private readonly authenticator = new passport.Authenticator();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: SessionVerifier,
+    private readonly bearerStrategy: BearerStrategy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    super();
-  }
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) {
       return true;
     }
-    await super.canActivate(context);
-    const req = context.switchToHttp().getRequest<Request & { user?: BearerIdentity }>();
-    const bearer = req.user!;
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    const bearer = await this.authenticateBearer(req, http.getResponse<Response>());
     const header = req.headers[SESSION_TOKEN_HEADER];
     const session = await this.sessions.verify(typeof header === 'string' ? header : undefined, bearer.userId);
     const auth: AuthContext = {
@@ -73,13 +69,42 @@ export class AuthGuard extends PassportAuthGuard(BEARER_STRATEGY) {
     return true;
   }
 
-  override handleRequest<TUser = BearerIdentity>(err: unknown, user: TUser | false, info: unknown): TUser {
-    if (err) {
-      throw err instanceof Error && 'getStatus' in err ? err : bearerFailure(err);
-    }
-    if (!user) {
-      throw bearerFailure(info);
-    }
-    return user;
+  /**
+   * Runs this app's passport-jwt strategy on the request. Not through `@nestjs/passport`'s
+   * `AuthGuard(name)`: that looks the strategy up by name in passport's process-wide
+   * registry, where the app created last wins, so two apps in one process (the e2e suites
+   * do this) verified tokens with each other's keys. Each request gets a fresh object over
+   * the strategy, as passport does for registered ones, because passport attaches that
+   * request's success/fail actions to it and JWKS key lookups are asynchronous.
+   */
+  private authenticateBearer(req: Request, res: Response): Promise<BearerIdentity> {
+    return new Promise((resolve, reject) => {
+      const strategy = Object.create(this.bearerStrategy) as passport.Strategy;
+      const middleware = this.authenticator.authenticate(
+        strategy,
+        { session: false },
+        (err: unknown, user: BearerIdentity | false, info: unknown) => {
+          try {
+            resolve(bearerResult(err, user, info));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        },
+      );
+      middleware(req, res, (err?: unknown) =>
+        reject(err instanceof Error ? err : new Error('Bearer authentication ended without a result')),
+      );
+    });
   }
+}
+
+/** The identity passport-jwt verified, or the 401 to answer. */
+function bearerResult(err: unknown, user: BearerIdentity | false, info: unknown): BearerIdentity {
+  if (err) {
+    throw err instanceof Error && 'getStatus' in err ? err : bearerFailure(err);
+  }
+  if (!user) {
+    throw bearerFailure(info);
+  }
+  return user;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
+import passport from 'passport';
 import { ExtractJwt, Strategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -44,11 +45,23 @@ function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {
   return { ...common, algorithms: [...HMAC_ALGORITHMS], secretOrKey: auth.bearerSecret! };
 }
 
-/** `Authorization: Bearer <JWT>` (CONTRACT §3). */
+/**
+ * `Authorization: Bearer <JWT>` (CONTRACT §3). Run by `AuthGuard` directly, never looked
+ * up by name (see `AuthGuard.authenticateBearer`).
+ */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     super(strategyOptions(config));
+  }
+
+  /**
+   * Where `PassportStrategy` registers the strategy under its name: a private authenticator,
+   * so that an app created later in the same process does not replace this one in passport's
+   * global registry (nor this one a later app's).
+   */
+  getPassportInstance(): passport.Authenticator {
+    return new passport.Authenticator();
   }
 
   validate(payload: Record<string, unknown>): BearerIdentity {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { DataSource } from 'typeorm';
+import { IsNull, type DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.js';
+import { Session } from './session.entity.js';
 
 export interface IssuedTokens {
   sessionId: string;
@@ -26,7 +27,7 @@ export async function issueSessionTokens(
   config: AppConfig,
   options: IssueOptions,
 ): Promise<IssuedTokens> {
-  if (!config.auth.bearerSecret) {
+  if (config.auth.jwksUri || !config.auth.bearerSecret) {
     throw new Error(
       'Bearer tokens are verified with a JWKS here (AUTH_JWKS_URI); get them from your identity provider.',
     );
@@ -58,11 +59,14 @@ export async function issueSessionTokens(
   return { sessionId, bearer, session, expiresAt };
 }
 
-/** Revokes a session at once; returns false when no live session has that id. */
+/**
+ * Revokes a session at once (the guard reads the row on every request); returns false when
+ * no unrevoked session has that id. Counted through `affected`: for an UPDATE, TypeORM's
+ * `query()` returns `[rows, rowCount]`, whose length is 2 whatever matched.
+ */
 export async function revokeSession(dataSource: DataSource, sessionId: string): Promise<boolean> {
-  const rows: unknown[] = await dataSource.query(
-    `UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
-    [sessionId],
-  );
-  return rows.length > 0;
+  const result = await dataSource
+    .getRepository(Session)
+    .update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+  return (result.affected ?? 0) > 0;
 }

@@ -34,7 +34,7 @@ export class SessionVerifier {
       throw unauthorized('The x-session-token header is missing', AuthErrorCode.SESSION_MISSING);
     }
     const payload = this.decode(token);
-    checkTimeClaims(payload, this.config.auth, AuthErrorCode.SESSION_INVALID);
+    checkTimeClaims(payload, this.config.auth, AuthErrorCode.SESSION_INVALID, { requireIat: true });
     const userId = userIdClaim(payload.userId);
     const sessionId = payload.sessionId;
     if (userId === undefined || typeof sessionId !== 'string' || sessionId === '' || sessionId.length > 128) {

@@ -7,15 +7,23 @@ export function unauthorized(message: string, code: AuthErrorCode): Unauthorized
   return new UnauthorizedException(errorBody(message, code));
 }
 
+export interface TimeClaimOptions {
+  /** The session token's contract lists `iat` among its claims (CONTRACT §3); the bearer's does not. */
+  requireIat?: boolean;
+  /** Seconds since the epoch (tests). */
+  now?: number;
+}
+
 /**
  * jsonwebtoken accepts a token without `exp`, with an `iat` in the future or a far-off
- * `exp` (PITFALLS: tokens); these checks close that for both tokens.
+ * `exp` (PITFALLS: tokens); these checks close that for both tokens. Run after the
+ * signature and `exp`/`nbf` were verified.
  */
 export function checkTimeClaims(
   payload: { exp?: unknown; iat?: unknown },
   limits: { clockToleranceSeconds: number; maxTokenLifetimeSeconds: number },
   invalidCode: AuthErrorCode,
-  now = Math.floor(Date.now() / 1000),
+  { requireIat = false, now = Math.floor(Date.now() / 1000) }: TimeClaimOptions = {},
 ): void {
   const { clockToleranceSeconds, maxTokenLifetimeSeconds } = limits;
   if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
@@ -24,7 +32,16 @@ export function checkTimeClaims(
   if (payload.exp - now > maxTokenLifetimeSeconds + clockToleranceSeconds) {
     throw unauthorized('The token expires too far in the future', invalidCode);
   }
-  if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > now + clockToleranceSeconds)) {
+  if (payload.iat === undefined) {
+    if (requireIat) {
+      throw unauthorized('The token has no issue time (iat)', invalidCode);
+    }
+    return;
+  }
+  if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat)) {
+    throw unauthorized('The token has an invalid issue time (iat)', invalidCode);
+  }
+  if (payload.iat > now + clockToleranceSeconds) {
     throw unauthorized('The token was issued in the future (iat)', invalidCode);
   }
 }

@@ -16,6 +16,9 @@ if (organization !== undefined && organizationId === undefined) {
   fail(USAGE);
 }
 const ttl = args.get('ttl');
+if (ttl !== undefined && (typeof ttl !== 'string' || !/^[1-9][0-9]{0,8}$/.test(ttl))) {
+  fail(USAGE);
+}
 const ttlSeconds = ttl === undefined ? undefined : Number(ttl);
 
 await withCliDatabase(async (dataSource, config) => {
