@@ -224,8 +224,9 @@ describe('authentication with an HS256 bearer (AUTH_JWT_SECRET)', () => {
       expect(doc.body.paths['/probe/me'].get.security).toEqual(both);
       expect(doc.body.paths['/probe/bo'].get.security).toEqual(both);
       expect(doc.body.paths['/probe/rs/{userId}/admin'].post.security).toEqual(both);
-      expect(Object.keys(doc.body.paths['/probe/bo'].get.responses).sort()).toEqual(['401', '403']);
-      expect(Object.keys(doc.body.paths['/probe/me'].get.responses)).toEqual(['401']);
+      expect(Object.keys(doc.body.paths['/probe/bo'].get.responses)).toEqual(expect.arrayContaining(['401', '403']));
+      expect(Object.keys(doc.body.paths['/probe/me'].get.responses)).toEqual(expect.arrayContaining(['401']));
+      expect(Object.keys(doc.body.paths['/probe/me'].get.responses)).not.toContain('403');
       expect(doc.body.paths['/health/live'].get.security).toBeUndefined();
     });
   });

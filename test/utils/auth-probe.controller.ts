@@ -1,7 +1,9 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiForbiddenResponse, ApiOkResponse } from '@nestjs/swagger';
 import type { AuthContext } from '../../src/auth/auth-context.js';
 import { Authenticated, Backoffice, CurrentAuth } from '../../src/auth/auth.decorators.js';
 import { OrganizationAdminPolicy } from '../../src/auth/organization-admin.policy.js';
+import { ErrorBody } from '../../src/common/error-body.js';
 import { ParseIdPipe, ParseOptionalIdPipe } from '../../src/common/parse-id.pipe.js';
 
 /**
@@ -14,12 +16,14 @@ export class AuthProbeController {
 
   @Get('me')
   @Authenticated()
+  @ApiOkResponse({ description: 'The caller' })
   me(@CurrentAuth() auth: AuthContext): AuthContext {
     return auth;
   }
 
   @Get('bo')
   @Backoffice()
+  @ApiOkResponse({ description: 'The backoffice caller' })
   backoffice(@CurrentAuth() auth: AuthContext): AuthContext {
     return auth;
   }
@@ -28,6 +32,8 @@ export class AuthProbeController {
   @Post('rs/:userId/admin')
   @HttpCode(200)
   @Authenticated()
+  @ApiOkResponse({ description: 'The organization the caller administers' })
+  @ApiForbiddenResponse({ description: 'Not the caller, or not an admin there', type: ErrorBody })
   async admin(
     @CurrentAuth() auth: AuthContext,
     @Param('userId', ParseIdPipe) userId: number,
