@@ -1,10 +1,18 @@
-import { ForbiddenException, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import passport from 'passport';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { errorBody } from '../common/error-body.js';
+import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.js';
 import { AuthErrorCode, IS_PUBLIC_KEY, REQUIRES_BACKOFFICE_KEY, SESSION_TOKEN_HEADER } from './auth.constants.js';
 import type { AuthContext } from './auth-context.js';
 import { BearerStrategy, type BearerIdentity } from './bearer.strategy.js';
@@ -40,6 +48,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly sessions: SessionVerifier,
     private readonly bearerStrategy: BearerStrategy,
+    private readonly failures: AuthFailureLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -50,9 +59,16 @@ export class AuthGuard implements CanActivate {
     }
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
-    const bearer = await this.authenticateBearer(req, http.getResponse<Response>());
-    const header = req.headers[SESSION_TOKEN_HEADER];
-    const session = await this.sessions.verify(typeof header === 'string' ? header : undefined, bearer.userId);
+    let bearer: BearerIdentity;
+    let session: Awaited<ReturnType<SessionVerifier['verify']>>;
+    try {
+      bearer = await this.authenticateBearer(req, http.getResponse<Response>());
+      const header = req.headers[SESSION_TOKEN_HEADER];
+      session = await this.sessions.verify(typeof header === 'string' ? header : undefined, bearer.userId);
+    } catch (error) {
+      // past RATE_LIMIT_AUTH_FAILURES_PER_MINUTE from one address, failures answer 429
+      throw (error instanceof UnauthorizedException ? await this.failures.recordFailure(req) : undefined) ?? error;
+    }
     const auth: AuthContext = {
       userId: bearer.userId,
       sessionId: session.sessionId,
