@@ -474,7 +474,7 @@ describe('membership management', () => {
       const { organizationId, admin } = await organization();
       const m = await member(organizationId);
       const read = await request(t.http).get(membersPath(admin, m.userId)).set(admin.headers).expect(200);
-      const etag = read.headers.etag as string;
+      const etag: string = read.headers.etag;
       const first = await request(t.http)
         .patch(membersPath(admin, m.userId))
         .set(admin.headers)
@@ -559,7 +559,7 @@ describe('membership management', () => {
 
   describe('removing and leaving (deleteMemberUserOrganization, deleteBoUserOrganization, leaveUserOrganization)', () => {
     it('soft-deletes a member; its admin access is gone at once', async () => {
-      const { organizationId, admins } = await organization(2);
+      const { admins } = await organization(2);
       const [a, b] = admins;
       await request(t.http).get(membersPath(b)).set(b.headers).expect(200);
       const res = await request(t.http)

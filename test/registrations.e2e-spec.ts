@@ -68,23 +68,6 @@ describe('registrations (createRegisterUserOrganization, restore)', () => {
       expect(rows).toEqual([{ status: 'active', scope: 1, invited_by: null, deleted_at: null }]);
     });
 
-    it('works under the API_PREFIX the seed URLs carry (main)', async () => {
-      const prefixed = await createTestApp({ API_PREFIX: 'main' });
-      try {
-        const userId = await createUser(prefixed.dataSource);
-        const organizationId = await createOrganization(prefixed.dataSource);
-        const boId = await createUser(prefixed.dataSource);
-        const headers = authHeaders(await tokensFor(prefixed.dataSource, prefixed.config, boId, { backoffice: true }));
-        await request(prefixed.http)
-          .post(`/main${registerPath(userId, organizationId)}`)
-          .set(headers)
-          .send(SEED_BODY)
-          .expect(201);
-      } finally {
-        await prefixed.close();
-      }
-    });
-
     it('records the registration in the audit trail, in the same transaction', async () => {
       const userId = await createUser(t.dataSource);
       const organizationId = await createOrganization(t.dataSource);

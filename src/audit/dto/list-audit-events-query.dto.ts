@@ -14,7 +14,7 @@ const ACTION = /^[a-z][a-z0-9_.]{0,63}$/;
 const idProperty = (description: string) =>
   ApiPropertyOptional({
     description,
-    type: Number,
+    type: 'integer',
     minimum: Number.MIN_SAFE_INTEGER,
     maximum: Number.MAX_SAFE_INTEGER,
     example: 1,
@@ -78,7 +78,7 @@ export class ListAuditEventsQueryDto {
 
   @ApiPropertyOptional({
     description: `Page size, 1 to ${MAX_AUDIT_PAGE_SIZE}`,
-    type: Number,
+    type: 'integer',
     minimum: 1,
     maximum: MAX_AUDIT_PAGE_SIZE,
     default: DEFAULT_AUDIT_PAGE_SIZE,

@@ -10,7 +10,7 @@ import { idFromQuery } from './query-values.js';
 export class ListMembersQueryDto extends ListMembershipsQueryDto {
   @ApiPropertyOptional({
     description: ORGANIZATION_ID_QUERY_DESCRIPTION,
-    type: Number,
+    type: 'integer',
     minimum: Number.MIN_SAFE_INTEGER,
     maximum: Number.MAX_SAFE_INTEGER,
     example: 1,

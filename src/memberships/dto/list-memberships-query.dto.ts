@@ -21,7 +21,7 @@ export class ListMembershipsQueryDto {
   @ApiPropertyOptional({
     description: 'Role of the user in the organization: 1 = ADMIN, 2 = MEMBER',
     enum: SCOPES,
-    type: Number,
+    type: 'integer',
     example: 1,
   })
   @Transform(intFromQuery)
@@ -53,7 +53,7 @@ export class ListMembershipsQueryDto {
 
   @ApiPropertyOptional({
     description: `Page size, 1 to ${MAX_PAGE_SIZE}`,
-    type: Number,
+    type: 'integer',
     minimum: 1,
     maximum: MAX_PAGE_SIZE,
     default: DEFAULT_PAGE_SIZE,

@@ -12,7 +12,7 @@ export const ORGANIZATION_ID_QUERY_DESCRIPTION =
 export class OrganizationQueryDto {
   @ApiPropertyOptional({
     description: ORGANIZATION_ID_QUERY_DESCRIPTION,
-    type: Number,
+    type: 'integer',
     minimum: Number.MIN_SAFE_INTEGER,
     maximum: Number.MAX_SAFE_INTEGER,
     example: 1,

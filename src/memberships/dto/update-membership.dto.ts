@@ -14,7 +14,7 @@ export class UpdateMembershipDto {
   @ApiPropertyOptional({
     description: 'Role of the user in the organization: 1 = ADMIN, 2 = MEMBER',
     enum: SCOPES,
-    type: Number,
+    type: 'integer',
     example: 2,
   })
   @ValidateIf((_o, value) => value !== undefined)
@@ -34,7 +34,7 @@ export class UpdateMembershipDto {
 
   @ApiPropertyOptional({
     description: 'Unique identifier of the profession; null clears it',
-    type: Number,
+    type: 'integer',
     nullable: true,
     example: 3,
   })

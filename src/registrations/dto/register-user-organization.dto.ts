@@ -9,7 +9,7 @@ export class RegisterUserOrganizationDto {
   @ApiProperty({
     description: 'Role of the user in the organization: 1 = ADMIN, 2 = MEMBER',
     enum: SCOPES,
-    type: Number,
+    type: 'integer',
     example: 1,
   })
   @IsIn(SCOPES)

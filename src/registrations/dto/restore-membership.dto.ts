@@ -11,7 +11,7 @@ export class RestoreMembershipDto {
     description:
       'Which soft-deleted membership row to restore (see includeDeleted on the list routes); ' +
       'default: the most recently removed one',
-    type: Number,
+    type: 'integer',
     example: 42,
   })
   @ValidateIf((_o, value) => value !== undefined)
@@ -21,7 +21,7 @@ export class RestoreMembershipDto {
   @ApiPropertyOptional({
     description: 'A new role; default: the one the membership had',
     enum: SCOPES,
-    type: Number,
+    type: 'integer',
     example: 2,
   })
   @ValidateIf((_o, value) => value !== undefined)
