@@ -1,4 +1,5 @@
 import type { MembershipDataDto } from './dto/membership-data.dto.js';
+import type { MemberDto } from './dto/member.dto.js';
 import type { UserOrganization } from './user-organization.entity.js';
 
 const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
@@ -26,5 +27,29 @@ export function membershipSnapshot(row: UserOrganization): Record<string, unknow
     professionId: row.professionId === null ? null : Number(row.professionId),
     status: row.status,
     deletedAt: row.deletedAt ? new Date(row.deletedAt).toISOString() : null,
+  };
+}
+
+/** Entity → what the management routes show (the seed fields, plus id, email, version...). */
+export function toMemberData(row: UserOrganization, joined: { email: string; organizationName: string }): MemberDto {
+  const seed = toMembershipData(row);
+  return {
+    id: Number(row.id),
+    userId: seed.userId,
+    organizationId: seed.organizationId,
+    email: joined.email,
+    organizationName: joined.organizationName,
+    scope: seed.scope,
+    permissions: seed.permissions,
+    professionId: seed.professionId,
+    status: seed.status,
+    invitedBy: row.invitedBy === null ? null : Number(row.invitedBy),
+    invitationExpiresAt: row.invitationExpiresAt ? iso(row.invitationExpiresAt) : null,
+    endReason: row.endReason,
+    endedBy: row.endedBy === null ? null : Number(row.endedBy),
+    version: Number(row.version),
+    deletedAt: seed.deletedAt,
+    updatedAt: seed.updatedAt,
+    createdAt: seed.createdAt,
   };
 }

@@ -1,0 +1,44 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsObject, ValidateIf, ValidateNested } from 'class-validator';
+import { IsSafeInt } from '../../common/safe-int.decorator.js';
+import { SCOPES, Scope } from '../membership.constants.js';
+import { PermissionsDto } from './permissions.dto.js';
+
+/**
+ * A change to a membership: any of the three fields, at least one. `scope` and
+ * `permissions` may not be null (`@IsOptional()` would let null through, PITFALLS:
+ * validation); `professionId: null` clears the profession.
+ */
+export class UpdateMembershipDto {
+  @ApiPropertyOptional({
+    description: 'Role of the user in the organization: 1 = ADMIN, 2 = MEMBER',
+    enum: SCOPES,
+    type: 'integer',
+    example: 2,
+  })
+  @ValidateIf((_o, value) => value !== undefined)
+  @IsIn(SCOPES)
+  scope?: Scope;
+
+  @ApiPropertyOptional({
+    type: PermissionsDto,
+    description: 'Replaces the permissions as a whole',
+    example: { group: 0, read: [1, 2], manage: [1] },
+  })
+  @ValidateIf((_o, value) => value !== undefined)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PermissionsDto)
+  permissions?: PermissionsDto;
+
+  @ApiPropertyOptional({
+    description: 'Unique identifier of the profession; null clears it',
+    type: 'integer',
+    nullable: true,
+    example: 3,
+  })
+  @ValidateIf((_o, value) => value !== undefined && value !== null)
+  @IsSafeInt()
+  professionId?: number | null;
+}
