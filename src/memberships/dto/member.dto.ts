@@ -1,52 +1,20 @@
 import { ApiProperty } from '@nestjs/swagger';
-import {
-  MEMBERSHIP_END_REASONS,
-  MEMBERSHIP_STATUSES,
-  Scope,
-  type MembershipEndReason,
-  type MembershipStatus,
-} from '../membership.constants.js';
-import { PermissionsDto } from './permissions.dto.js';
+import { MEMBERSHIP_END_REASONS, type MembershipEndReason } from '../membership.constants.js';
+import { MembershipDataDto } from './membership-data.dto.js';
 
 /**
  * A membership (or pending invitation) as the management routes show it: the seed's
  * `data` fields plus what an admin or backoffice needs to act on it.
  */
-export class MemberDto {
+export class MemberDto extends MembershipDataDto {
   @ApiProperty({ description: 'Unique identifier of the membership row', example: 42 })
   id!: number;
-
-  @ApiProperty({ description: 'Unique identifier of the user', example: 7 })
-  userId!: number;
-
-  @ApiProperty({ description: 'Unique identifier of the organization', example: 1 })
-  organizationId!: number;
 
   @ApiProperty({ description: "The member's email address", example: 'jane.doe@example.com' })
   email!: string;
 
   @ApiProperty({ description: "The organization's name", example: 'Acme' })
   organizationName!: string;
-
-  @ApiProperty({
-    description: 'Role of the user in the organization: 1 = ADMIN, 2 = MEMBER',
-    enum: [Scope.ADMIN, Scope.MEMBER],
-    example: 2,
-  })
-  scope!: Scope;
-
-  @ApiProperty({ type: PermissionsDto, example: { group: 0, read: [1, 2], manage: [1] } })
-  permissions!: PermissionsDto;
-
-  @ApiProperty({ description: 'Unique identifier of the profession', type: Number, nullable: true, example: null })
-  professionId!: number | null;
-
-  @ApiProperty({
-    description: '`invited`: a pending invitation; `active`: a member',
-    enum: MEMBERSHIP_STATUSES,
-    example: 'active',
-  })
-  status!: MembershipStatus;
 
   @ApiProperty({
     description: 'Who invited the user (null when registered by backoffice)',
@@ -81,19 +49,4 @@ export class MemberDto {
     example: 1,
   })
   version!: number;
-
-  @ApiProperty({
-    description: 'When the membership was removed (soft delete); null while live',
-    type: String,
-    format: 'date-time',
-    nullable: true,
-    example: null,
-  })
-  deletedAt!: string | null;
-
-  @ApiProperty({ format: 'date-time', example: '2024-12-09T14:23:00.000Z' })
-  updatedAt!: string;
-
-  @ApiProperty({ format: 'date-time', example: '2024-01-15T08:45:00.000Z' })
-  createdAt!: string;
 }
