@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { authHeaders, createOrganization, createUser, tokensFor } from './utils/fixtures.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 describe('metrics', () => {
@@ -29,5 +30,17 @@ describe('metrics', () => {
     const res = await request(t.http).get('/metrics').expect(200);
     expect(res.text).toMatch(/route="unmatched",status="404"/);
     expect(res.text).not.toContain('12345');
+  });
+
+  it('counts backoffice registrations', async () => {
+    const staff = await createUser(t.dataSource);
+    const headers = authHeaders(await tokensFor(t.dataSource, t.config, staff, { backoffice: true }));
+    const [userId, organizationId] = [await createUser(t.dataSource), await createOrganization(t.dataSource)];
+    const path = `/users-organizations/v1/bo/users/register/${userId}/organizations/${organizationId}`;
+    const body = { scope: 2, permissions: { group: 0, read: [], manage: [] } };
+    await request(t.http).post(path).set(headers).send(body).expect(201);
+    await request(t.http).post(path).set(headers).send(body).expect(409);
+    const res = await request(t.http).get('/metrics').expect(200);
+    expect(res.text).toMatch(/^registrations_total 1$/m);
   });
 });

@@ -14,6 +14,7 @@ import {
 import { membershipSnapshot, toMemberData, toMembershipData } from '../memberships/membership.mapper.js';
 import { normalizePermissions, type MemberResult, type MembershipActor } from '../memberships/memberships.service.js';
 import { constraintOf, sqlStateOf, withTransactionRetry } from '../memberships/transaction-retry.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { RegisterUserOrganizationDto } from './dto/register-user-organization.dto.js';
 import type { RestoreMembershipDto } from './dto/restore-membership.dto.js';
 
@@ -44,6 +45,7 @@ export class RegistrationsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -59,7 +61,7 @@ export class RegistrationsService {
     dto: RegisterUserOrganizationDto,
   ): Promise<RegistrationResult> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      const result = await this.dataSource.transaction(async (manager) => {
         const rows: MembershipRow[] = await manager.query(
           `INSERT INTO user_organizations (user_id, organization_id, scope, permissions, status)
            SELECT u.id, o.id, $3, $4::jsonb, 'active'
@@ -91,6 +93,8 @@ export class RegistrationsService {
         );
         return { body: { data: toMembershipData(membership) }, etag: etagOf(membership.version) };
       });
+      this.metrics.registrations.inc();
+      return result;
     } catch (error) {
       throw isLiveMembershipConflict(error) ? alreadyMember() : error;
     }
