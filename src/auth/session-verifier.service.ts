@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.js';
@@ -89,7 +89,12 @@ export class SessionVerifier {
       if (error instanceof jwt.JsonWebTokenError || error instanceof jwt.NotBeforeError) {
         throw unauthorized('The session token is invalid', AuthErrorCode.SESSION_INVALID);
       }
-      throw error;
+      if (error instanceof UnauthorizedException) {
+        throw error;
+      }
+      // jsonwebtoken lets JSON.parse's SyntaxError through for a segment that decodes to
+      // broken JSON (e.g. `header.0.signature`): still the client's malformed token, not a 500.
+      throw unauthorized('The session token is malformed', AuthErrorCode.SESSION_MALFORMED);
     }
   }
 }
