@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AuthErrorCode } from './auth.constants.js';
 import { checkTimeClaims, unauthorized, userIdClaim } from './token-claims.js';
+import { queryForRead } from '../database/read-retry.js';
 
 export interface VerifiedSession {
   sessionId: string;
@@ -51,7 +52,8 @@ export class SessionVerifier {
       throw unauthorized('The session belongs to another user than the bearer token', AuthErrorCode.SESSION_MISMATCH);
     }
     // One query whether or not the row exists, so the answer's timing does not tell.
-    const rows: SessionRow[] = await this.dataSource.query(
+    const rows = await queryForRead<SessionRow[]>(
+      this.dataSource,
       `SELECT user_id, expires_at <= now() AS expired, revoked_at IS NOT NULL AS revoked
          FROM sessions WHERE id = $1`,
       [sessionId],
