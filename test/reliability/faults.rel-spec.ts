@@ -34,6 +34,8 @@ describe('faults', () => {
   let writeHeaders: Record<string, string>;
   let readPath: string;
   let readHeaders: Record<string, string>;
+  let memberId: number;
+  let adminUserId: number;
   const acknowledged = new Set<number>();
 
   const register = (): LoadRequest => {
@@ -110,6 +112,9 @@ describe('faults', () => {
     users = rows.map((r) => Number(r.id));
     const adminId = await createUser(ds);
     await addMembership(ds, { userId: adminId, organizationId, scope: Scope.ADMIN });
+    memberId = await createUser(ds);
+    await addMembership(ds, { userId: memberId, organizationId });
+    adminUserId = adminId;
     const backoffice = await tokensOf(ds, config, await createUser(ds), true);
     const admin = await tokensOf(ds, config, adminId);
     writeHeaders = { authorization: `Bearer ${backoffice.bearer}`, 'x-session-token': backoffice.session };
@@ -306,6 +311,91 @@ describe('faults', () => {
     );
     expect(tally(r.filter((x) => !isOk(x)))).toBe('');
     expect(w.filter((x) => !isOk(x)).every((x) => x.outcome.kind === 'answer' && x.outcome.status === 503)).toBe(true);
+  });
+
+  it('SIGTERM under keep-alive load: readiness 503 at once, in-flight requests answered, new ones refused, exit 0 within the grace period', async () => {
+    const delayMs = 1000;
+    const graceMs = 8000;
+    const draining = await spawnService({
+      DATABASE_URL: db.url,
+      ...SERVICE_SECRETS,
+      SHUTDOWN_READINESS_DELAY_MS: String(delayMs),
+      SHUTDOWN_GRACE_MS: String(graceMs),
+      DB_POOL_MAX: '20',
+    });
+    // Slow requests: changes in the organization wait for its admin rows, which this transaction holds.
+    const locker = await pool.connect();
+    await locker.query('BEGIN');
+    await locker.query(
+      `SELECT id FROM user_organizations WHERE organization_id = $1 AND scope = 1 AND deleted_at IS NULL FOR UPDATE`,
+      [organizationId],
+    );
+    const slow = Array.from({ length: 5 }, (_, i) =>
+      send(draining.url, `${V1}/rs/na/${adminUserId}/members/${memberId}`, {
+        method: 'PATCH',
+        headers: { ...readHeaders, 'content-type': 'application/json' },
+        body: JSON.stringify({ permissions: { group: i, read: [1], manage: [] } }),
+      }),
+    );
+    // keep-alive clients, as a load balancer's: they reuse their connections until told otherwise
+    const load = new Load(() => draining.url, mixed, { concurrency: 6, pauseMs: 10, maxRequests: 20_000 }).start();
+    await sleep(800);
+    const termAt = performance.now();
+    draining.process.kill('SIGTERM');
+    await sleep(50);
+    const readyAfterTerm = await send(draining.url, '/health/ready');
+    await sleep(2500);
+    await locker.query('COMMIT');
+    locker.release();
+    const code = await draining.exited;
+    const exitAt = performance.now();
+    await sleep(300);
+    const results = await load.stop();
+    const slowResults = await Promise.all(slow);
+    remember(results);
+
+    const answered = results.filter((r) => r.outcome.kind === 'answer');
+    const refused = results.filter((r) => r.outcome.kind === 'failure' && r.outcome.failure === 'ECONNREFUSED');
+    const cut = results.filter((r) => r.outcome.kind === 'failure' && r.outcome.failure !== 'ECONNREFUSED');
+    // Connections the kernel had queued for the listener when it closed are reset: their requests
+    // never reached the service (checked below: none of their writes exists). Anything else cut is a failure.
+    const closeAt = termAt + delayMs;
+    const atClose = cut.filter((r) => r.startedAt > closeAt - 50 && r.startedAt < closeAt + 150);
+    const { rows: executed } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM user_organizations WHERE organization_id = $1 AND user_id = ANY($2::bigint[])`,
+      [organizationId, atClose.map((r) => r.request.writes).filter((id) => id !== undefined)],
+    );
+    const duringDelay = load.between(termAt + 50, termAt + delayMs - 100);
+    recordFigure(
+      SECTION,
+      'SIGTERM under keep-alive load: answered / refused / reset as the listener closed (never reached the service) / cut in flight',
+      `${answered.length} (${tally(answered)}) / ${refused.length} / ${atClose.length} (${executed[0].n} executed) / ${cut.length - atClose.length}`,
+    );
+    recordFigure(
+      SECTION,
+      'SIGTERM: requests held in flight across the close (waiting on a lock) answered',
+      `${slowResults.filter((r) => r.kind === 'answer').length} of ${slowResults.length} (${slowResults
+        .map((r) => (r.kind === 'answer' ? r.status : r.failure))
+        .join(', ')})`,
+    );
+    recordFigure(
+      SECTION,
+      'SIGTERM: readiness right after; exit code; time to exit (delay + grace allowed)',
+      `${readyAfterTerm.kind === 'answer' ? readyAfterTerm.status : readyAfterTerm.failure}; ${code}; ${ms(exitAt - termAt)} (${delayMs} + ${graceMs} ms)`,
+    );
+
+    expect(readyAfterTerm.kind === 'answer' && readyAfterTerm.status).toBe(503);
+    expect(duringDelay.length).toBeGreaterThan(5);
+    expect(tally(duringDelay.filter((r) => !isOk(r)))).toBe('');
+    expect(slowResults.map((r) => (r.kind === 'answer' ? r.status : r.failure))).toEqual([200, 200, 200, 200, 200]);
+    expect(cut.filter((r) => !atClose.includes(r)).map((r) => tally([r]))).toEqual([]);
+    // at most one per client connection that was being opened at that moment
+    expect(atClose.length).toBeLessThanOrEqual(6);
+    expect(executed[0].n).toBe(0);
+    expect(answered.filter((r) => !isOk(r)).map((r) => tally([r]))).toEqual([]);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(code).toBe(0);
+    expect(exitAt - termAt).toBeLessThan(delayMs + graceMs);
   });
 
   it('loses no acknowledged write: every 2xx registration is in the database', async () => {
