@@ -11,11 +11,24 @@ function flatten(errors: ValidationError[], parent = ''): { path: string; messag
 }
 
 /**
+ * `transform: true` also makes ValidationPipe convert `number`/`boolean` path and query
+ * parameters with `+value` before the parameter's own pipe runs, so `ParseIdPipe` would only
+ * ever see numbers (`1e3`, `+5`, `5.0`, ` 7` already turned into integers, and every id
+ * refused because it is no longer a string). Parameters reach their pipes as the strings
+ * they came as (PITFALLS: validation); DTO bodies are still transformed.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  protected override transformPrimitive(value: unknown): unknown {
+    return value;
+  }
+}
+
+/**
  * Whitelist, forbid unknown fields, and no implicit conversion: a JSON `"1"` is not the
  * number 1 (PITFALLS: validation).
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
