@@ -87,10 +87,22 @@ const schema = z.object({
   BACKOFFICE_ROLE: z.string().min(1).default('backoffice'),
 
   INVITATION_TTL: duration('7d'),
-  INVITATION_ACCEPT_URL: z.string().default('http://localhost:3000/invitations/accept?token={token}'),
+  INVITATION_ACCEPT_URL: z
+    .string()
+    .default('http://localhost:3000/invitations/accept?token={token}')
+    .refine((v) => v.includes('{token}'), 'must contain {token}, where the invitation token goes'),
+  INVITATION_RESEND_LIMIT: int(3, 1, 1000),
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default('Memberships <no-reply@localhost>'),
   MAIL_DIR: z.string().default('./var/mail'),
+  MAIL_WORKER_ENABLED: bool(true),
+  MAIL_POLL_INTERVAL_MS: int(5000, 50),
+  MAIL_BATCH_SIZE: int(10, 1, 500),
+  MAIL_MAX_ATTEMPTS: int(8, 1, 100),
+  MAIL_RETRY_BASE_MS: int(30000, 1),
+  MAIL_RETRY_MAX_MS: int(3600000, 1),
+  MAIL_SEND_TIMEOUT_MS: int(15000, 100),
+  MAIL_LEASE_MS: int(60000, 1000),
 
   RATE_LIMIT_ENABLED: bool(true),
   REDIS_URL: optionalString,
@@ -134,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (bearerSecret !== undefined && bearerSecret === sessionSecret) {
     // One secret for both would let a bearer token pass as a session token (PITFALLS: tokens).
     throw new ConfigError('AUTH_JWT_SECRET and SESSION_JWT_SECRET must differ.');
+  }
+  if (e.MAIL_LEASE_MS < 3 * e.MAIL_SEND_TIMEOUT_MS) {
+    // A send (connect, greeting, data) may take up to three timeouts; a shorter lease would
+    // let another instance claim the mail while it is still being sent, and send it twice.
+    throw new ConfigError('MAIL_LEASE_MS must be at least 3 × MAIL_SEND_TIMEOUT_MS.');
   }
   if (production && sessionSecret.length < 32) {
     throw new ConfigError('SESSION_JWT_SECRET must be at least 32 characters in production.');
@@ -180,8 +197,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     invitations: {
       ttlSeconds: e.INVITATION_TTL,
       acceptUrl: e.INVITATION_ACCEPT_URL,
+      resendLimitPerHour: e.INVITATION_RESEND_LIMIT,
     },
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, dir: e.MAIL_DIR },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      dir: e.MAIL_DIR,
+      worker: {
+        enabled: e.MAIL_WORKER_ENABLED,
+        pollIntervalMs: e.MAIL_POLL_INTERVAL_MS,
+        batchSize: e.MAIL_BATCH_SIZE,
+        maxAttempts: e.MAIL_MAX_ATTEMPTS,
+        retryBaseMs: e.MAIL_RETRY_BASE_MS,
+        retryMaxMs: e.MAIL_RETRY_MAX_MS,
+        sendTimeoutMs: e.MAIL_SEND_TIMEOUT_MS,
+        leaseMs: e.MAIL_LEASE_MS,
+      },
+    },
     rateLimit: { enabled: e.RATE_LIMIT_ENABLED, redisUrl: e.REDIS_URL },
   };
 }
