@@ -434,7 +434,7 @@ describe('invitations: the invite routes', () => {
       expect(res.body.user.organizationId).toBe(String(admin.organizationId));
     });
 
-    it.each([
+    it.each<[string, Record<string, unknown>, string]>([
       ['an unknown roleId', { roleId: 'owner' }, 'roleId'],
       ['roleId as a number', { roleId: 1 }, 'roleId'],
       ['roleId null', { roleId: null }, 'roleId'],
@@ -450,7 +450,7 @@ describe('invitations: the invite routes', () => {
       ['an unknown field', { scope: 1 }, 'scope'],
     ])('refuses %s with 400', async (_name, overrides, path) => {
       const body: Record<string, unknown> = { email: uniqueEmail('bad'), ...overrides };
-      if (overrides.email === undefined && 'email' in overrides) {
+      if ('email' in overrides && overrides.email === undefined) {
         delete body.email;
       }
       const res = await inviteUser(body).expect(400);
