@@ -21,6 +21,8 @@ export interface TestSmtpServer {
 /**
  * A real SMTP server on a loopback port, for the e2e tests. Recipients whose local part
  * starts with `reject` get a permanent 550, `tempfail` a transient 451; others are accepted.
+ * Like many servers, smtp-server waits 100 ms before its greeting (early-talker detection), so
+ * the first mail of each connection takes ~100 ms longer; the worker's pool reuses connections.
  */
 export async function startSmtpServer(): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
@@ -31,6 +33,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
+    disableReverseLookup: true,
     logger: false,
     onRcptTo(address, _session, callback) {
       const local = address.address.toLowerCase();
