@@ -194,26 +194,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       usingDevelopmentSecrets: !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URI,
       usingDevelopmentSessionSecret: !e.SESSION_JWT_SECRET,
     },
+    /** The mail outbox worker (src/mail). */
+    mailWorker: {
+      enabled: e.MAIL_WORKER_ENABLED,
+      pollIntervalMs: e.MAIL_POLL_INTERVAL_MS,
+      batchSize: e.MAIL_BATCH_SIZE,
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      retryBaseMs: e.MAIL_RETRY_BASE_MS,
+      retryMaxMs: e.MAIL_RETRY_MAX_MS,
+      sendTimeoutMs: e.MAIL_SEND_TIMEOUT_MS,
+      leaseMs: e.MAIL_LEASE_MS,
+    },
     invitations: {
       ttlSeconds: e.INVITATION_TTL,
       acceptUrl: e.INVITATION_ACCEPT_URL,
       resendLimitPerHour: e.INVITATION_RESEND_LIMIT,
     },
-    mail: {
-      smtpUrl: e.SMTP_URL,
-      from: e.MAIL_FROM,
-      dir: e.MAIL_DIR,
-      worker: {
-        enabled: e.MAIL_WORKER_ENABLED,
-        pollIntervalMs: e.MAIL_POLL_INTERVAL_MS,
-        batchSize: e.MAIL_BATCH_SIZE,
-        maxAttempts: e.MAIL_MAX_ATTEMPTS,
-        retryBaseMs: e.MAIL_RETRY_BASE_MS,
-        retryMaxMs: e.MAIL_RETRY_MAX_MS,
-        sendTimeoutMs: e.MAIL_SEND_TIMEOUT_MS,
-        leaseMs: e.MAIL_LEASE_MS,
-      },
-    },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, dir: e.MAIL_DIR },
     rateLimit: { enabled: e.RATE_LIMIT_ENABLED, redisUrl: e.REDIS_URL },
   };
 }

@@ -50,7 +50,7 @@ class UnrenderableMail extends Error {}
 @Injectable()
 export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('MailOutbox');
-  private readonly options: AppConfig['mail']['worker'];
+  private readonly options: AppConfig['mailWorker'];
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -62,7 +62,7 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly secrets: MailSecretBox,
   ) {
-    this.options = config.mail.worker;
+    this.options = config.mailWorker;
   }
 
   onApplicationBootstrap(): void {

@@ -98,7 +98,7 @@ export class FileMailTransport implements MailTransport {
 export function createMailTransport(config: AppConfig): MailTransport {
   const { mail } = config;
   return mail.smtpUrl
-    ? new SmtpMailTransport(mail.smtpUrl, mail.from, mail.worker.sendTimeoutMs)
+    ? new SmtpMailTransport(mail.smtpUrl, mail.from, config.mailWorker.sendTimeoutMs)
     : new FileMailTransport(mail.dir, mail.from);
 }
 
