@@ -18,7 +18,7 @@ const FAST_RETRIES = {
   MAIL_RETRY_MAX_MS: '200',
   MAIL_POLL_INTERVAL_MS: '50',
   MAIL_SEND_TIMEOUT_MS: '1000',
-  MAIL_LEASE_MS: '3000',
+  MAIL_LEASE_MS: '4000',
 };
 
 async function inviteAndFindId(t: TestApp, admin: Awaited<ReturnType<typeof createAdmin>>, email: string) {
@@ -107,6 +107,42 @@ describe('invitations: mail delivery never blocks or fails an invite', () => {
       );
       expect(rows).toHaveLength(40);
       expect(rows.every((r) => r.attempts === 1)).toBe(true);
+    });
+  });
+
+  describe('stopping', () => {
+    let smtp: TestSmtpServer;
+    let t: TestApp;
+
+    beforeAll(async () => {
+      smtp = await startSmtpServer();
+      t = await createTestApp({ SMTP_URL: smtp.url, MAIL_BATCH_SIZE: '10', MAIL_POLL_INTERVAL_MS: '60000' });
+    });
+    afterAll(async () => {
+      await t.close();
+      await smtp.close();
+    });
+
+    it('finishes the mail in hand and gives the rest of its batch back, unsent and uncounted', async () => {
+      const worker = t.app.get(MailOutboxWorker);
+      await worker.idle();
+      await t.dataSource.query(
+        `INSERT INTO mail_outbox (kind, recipient, subject, body_text)
+         SELECT 'test', 'slow' || g || '@example.com', 'Shutdown test', 'Hello'
+           FROM generate_series(1, 5) g`,
+      );
+      worker.kick();
+      await smtp.waitFor('slow1@example.com').catch(() => undefined);
+      await worker.onModuleDestroy();
+      const rows: { status: string; attempts: number }[] = await t.dataSource.query(
+        `SELECT status, attempts FROM mail_outbox WHERE kind = 'test' ORDER BY id`,
+      );
+      const sent = rows.filter((r) => r.status === 'sent');
+      expect(sent.length).toBeGreaterThanOrEqual(1);
+      expect(sent.length).toBeLessThan(5);
+      expect(sent.every((r) => r.attempts === 1)).toBe(true);
+      expect(rows.filter((r) => r.status === 'pending').every((r) => r.attempts === 0)).toBe(true);
+      expect(smtp.messages).toHaveLength(sent.length);
     });
   });
 

@@ -147,10 +147,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     // One secret for both would let a bearer token pass as a session token (PITFALLS: tokens).
     throw new ConfigError('AUTH_JWT_SECRET and SESSION_JWT_SECRET must differ.');
   }
-  if (e.MAIL_LEASE_MS < 3 * e.MAIL_SEND_TIMEOUT_MS) {
-    // A send (connect, greeting, data) may take up to three timeouts; a shorter lease would
-    // let another instance claim the mail while it is still being sent, and send it twice.
-    throw new ConfigError('MAIL_LEASE_MS must be at least 3 × MAIL_SEND_TIMEOUT_MS.');
+  if (e.MAIL_LEASE_MS < 4 * e.MAIL_SEND_TIMEOUT_MS) {
+    // A send (connect, greeting, data) may take up to three timeouts, and the worker sends a
+    // mail only while that much of its lease is left; a shorter lease would let another
+    // instance claim a mail still being sent, and send it twice.
+    throw new ConfigError('MAIL_LEASE_MS must be at least 4 × MAIL_SEND_TIMEOUT_MS.');
   }
   if (production && sessionSecret.length < 32) {
     throw new ConfigError('SESSION_JWT_SECRET must be at least 32 characters in production.');

@@ -119,14 +119,34 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
 
   private async drain(): Promise<void> {
     while (!this.stopped) {
+      const leasedAt = Date.now();
       const batch = await this.claim(this.options.batchSize);
-      for (const mail of batch) {
+      for (const [index, mail] of batch.entries()) {
+        // A send may take up to three timeouts (connect, greeting, data). Mails this worker
+        // can no longer send within their lease, or that it holds at shutdown, go back to
+        // the queue at once rather than being sent twice or waiting for the lease to end.
+        const leaseLeft = leasedAt + this.options.leaseMs - Date.now();
+        if (this.stopped || leaseLeft < 3 * this.options.sendTimeoutMs) {
+          await this.release(batch.slice(index));
+          return;
+        }
         await this.deliver(mail);
       }
       if (batch.length < this.options.batchSize) {
         return;
       }
     }
+  }
+
+  /** Gives leased mails back unsent: due now, and the attempt not counted. */
+  private async release(mails: ClaimedMail[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE mail_outbox m
+          SET attempts = m.attempts - 1, next_attempt_at = now(), updated_at = now()
+         FROM unnest($1::bigint[], $2::int[]) AS r(id, attempts)
+        WHERE m.id = r.id AND m.attempts = r.attempts AND m.status = 'pending'`,
+      [mails.map((m) => m.id), mails.map((m) => m.attempts)],
+    );
   }
 
   /**

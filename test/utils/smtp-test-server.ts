@@ -20,7 +20,8 @@ export interface TestSmtpServer {
 
 /**
  * A real SMTP server on a loopback port, for the e2e tests. Recipients whose local part
- * starts with `reject` get a permanent 550, `tempfail` a transient 451; others are accepted.
+ * starts with `reject` get a permanent 550, `tempfail` a transient 451, `slow` an answer
+ * after 300 ms; others are accepted.
  * Like many servers, smtp-server waits 100 ms before its greeting (early-talker detection), so
  * the first mail of each connection takes ~100 ms longer; the worker's pool reuses connections.
  */
@@ -41,6 +42,8 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
         callback(smtpError('Mailbox unavailable', 550));
       } else if (local.startsWith('tempfail')) {
         callback(smtpError('Try again later', 451));
+      } else if (local.startsWith('slow')) {
+        setTimeout(() => callback(), 300);
       } else {
         callback();
       }
