@@ -181,8 +181,11 @@ describe('invitations: mail delivery never blocks or fails an invite', () => {
       admin = await createAdmin(t.dataSource, t.config);
     });
     afterAll(async () => {
-      await t.close();
-      await rm(dir, { recursive: true, force: true });
+      try {
+        await t.close();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('writes the invitation as an .eml file under MAIL_DIR, with the accept link', async () => {
