@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -29,7 +30,6 @@ import { InviteUserDto } from './dto/invite-user.dto.js';
 import { InvitationErrorCode } from './invitation-error-codes.js';
 import { InvitationsService } from './invitations.service.js';
 import { ParseCursorPipe, ParseFlagPipe, ParseLimitPipe } from './list-query.pipes.js';
-import { RetryAfterInterceptor } from './retry-after.interceptor.js';
 
 /** Error response examples: `{ name: [code, message] }`, shown under the response in Swagger UI. */
 function errorExamples(examples: Record<string, [string, string]>) {
@@ -145,6 +145,7 @@ export class InvitationsController {
 
   @Post('rs/na/:userId/invite')
   @HttpCode(201)
+  @RateLimited()
   @ApiOperation({
     operationId: 'createInviteUserOrganization',
     summary: 'Create invite user organization',
@@ -210,6 +211,7 @@ export class InvitationsController {
   }
 
   @Post('users/invite')
+  @RateLimited()
   @HttpCode(201)
   @ApiOperation({
     operationId: 'inviteUser',
@@ -321,7 +323,7 @@ export class InvitationsController {
 
   @Post('rs/na/:userId/invitations/:invitationId/resend')
   @HttpCode(200)
-  @UseInterceptors(RetryAfterInterceptor)
+  @RateLimited()
   @ApiOperation({
     operationId: 'resendInviteUserOrganization',
     summary: 'Resend an invitation',

@@ -8,7 +8,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type AuditEntry } from '../audit/audit.service.js';
 import type { AuthContext } from '../auth/auth-context.js';
 import { OrganizationAdminPolicy } from '../auth/organization-admin.policy.js';
 import { decodeCursor, pageOf } from '../common/cursor.js';
@@ -23,6 +23,7 @@ import { MailSecretBox } from '../mail/mail-secret-box.js';
 import type { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
 import { DEFAULT_PERMISSIONS, Scope, type Permissions } from '../memberships/membership.constants.js';
 import { membershipSnapshot, toMembershipData } from '../memberships/membership.mapper.js';
+import { MetricsService, type InvitationEvent } from '../metrics/metrics.service.js';
 import type { CreateInviteUserOrganizationDto } from './dto/create-invite-user-organization.dto.js';
 import type { InvitationListResponseDto, InvitationResponseDto, InvitationState } from './dto/invitation.dto.js';
 import type { InviteUserResponseDto } from './dto/invite-user-response.dto.js';
@@ -128,6 +129,9 @@ const CANCEL_MAILS_CTE = `
     RETURNING id
   )`;
 
+/** Records an audit event inside the current transaction. */
+type Audit = (entry: AuditEntry) => Promise<void>;
+
 /**
  * The invitation lifecycle (issue #4): invite (two seed routes), resend, revoke, list, accept
  * and decline by id or by the emailed token. Every change is one transaction that also writes
@@ -142,8 +146,25 @@ export class InvitationsService {
     private readonly audit: AuditService,
     private readonly secrets: MailSecretBox,
     private readonly mail: MailOutboxWorker,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * A transaction whose audit events also count in `invitations_total`, once it has
+   * committed (a rolled-back change counts nothing).
+   */
+  private async transaction<T>(work: (manager: EntityManager, audit: Audit) => Promise<T>): Promise<T> {
+    const events: InvitationEvent[] = [];
+    const result = await this.dataSource.transaction((manager) =>
+      work(manager, async (entry) => {
+        await this.audit.record(entry, manager);
+        events.push(entry.action.replace(/^invitation\./, '') as InvitationEvent);
+      }),
+    );
+    events.forEach((event) => this.metrics.invitation(event));
+    return result;
+  }
 
   // --- invite ---------------------------------------------------------------------------
 
@@ -199,7 +220,7 @@ export class InvitationsService {
     const { token, hash } = newInvitationToken();
     let row: InviteRow;
     try {
-      row = await this.dataSource.transaction(async (manager) => {
+      row = await this.transaction(async (manager, audit) => {
         const rows: InviteRow[] = await manager.query(INVITE_SQL, [
           cmd.email,
           organizationId,
@@ -216,27 +237,21 @@ export class InvitationsService {
         const base = { actor: auth, organizationId, targetUserId: Number(created.userId), requestId };
         if (created.expiredRow) {
           const after = created.expiredRow;
-          await this.audit.record(
-            {
-              ...base,
-              action: 'invitation.expired',
-              membershipId: Number(after.id),
-              before: { ...membershipSnapshot(asMembership(after)), deletedAt: null },
-              after: { ...membershipSnapshot(asMembership(after)), endReason: 'expired' },
-            },
-            manager,
-          );
-        }
-        await this.audit.record(
-          {
+          await audit({
             ...base,
-            action: 'invitation.created',
-            membershipId: Number(created.id),
-            before: null,
-            after: invitationSnapshot(created),
-          },
-          manager,
-        );
+            action: 'invitation.expired',
+            membershipId: Number(after.id),
+            before: { ...membershipSnapshot(asMembership(after)), deletedAt: null },
+            after: { ...membershipSnapshot(asMembership(after)), endReason: 'expired' },
+          });
+        }
+        await audit({
+          ...base,
+          action: 'invitation.created',
+          membershipId: Number(created.id),
+          before: null,
+          after: invitationSnapshot(created),
+        });
         return created;
       });
     } catch (error) {
@@ -290,7 +305,7 @@ export class InvitationsService {
     this.policy.assertCaller(auth, pathUserId);
     const { token, hash } = newInvitationToken();
     const limit = this.config.invitations.resendLimitPerHour;
-    const view = await this.dataSource.transaction(async (manager) => {
+    const view = await this.transaction(async (manager, audit) => {
       const row = await this.lockForAdmin(manager, auth, invitationId, limit);
       const state = invitationState(row)!;
       if (state === 'accepted') {
@@ -333,19 +348,16 @@ export class InvitationsService {
         ],
       );
       const after = rows[0];
-      await this.audit.record(
-        {
-          action: 'invitation.resent',
-          actor: auth,
-          organizationId: Number(row.organizationId),
-          targetUserId: Number(row.userId),
-          membershipId: Number(row.id),
-          before: invitationSnapshot(row),
-          after: { ...invitationSnapshot(after), mailId: Number(after.mailId) },
-          requestId,
-        },
-        manager,
-      );
+      await audit({
+        action: 'invitation.resent',
+        actor: auth,
+        organizationId: Number(row.organizationId),
+        targetUserId: Number(row.userId),
+        membershipId: Number(row.id),
+        before: invitationSnapshot(row),
+        after: { ...invitationSnapshot(after), mailId: Number(after.mailId) },
+        requestId,
+      });
       return this.view(manager, row.id);
     });
     this.mail.kick();
@@ -359,7 +371,7 @@ export class InvitationsService {
     requestId: string,
   ): Promise<InvitationResponseDto> {
     this.policy.assertCaller(auth, pathUserId);
-    const view = await this.dataSource.transaction(async (manager) => {
+    const view = await this.transaction(async (manager, audit) => {
       const row = await this.lockForAdmin(manager, auth, invitationId);
       const state = invitationState(row)!;
       if (state === 'revoked') {
@@ -372,19 +384,16 @@ export class InvitationsService {
         throw gone(state);
       }
       const after = await this.end(manager, row.id, 'revoked', auth.userId);
-      await this.audit.record(
-        {
-          action: 'invitation.revoked',
-          actor: auth,
-          organizationId: Number(row.organizationId),
-          targetUserId: Number(row.userId),
-          membershipId: Number(row.id),
-          before: invitationSnapshot(row),
-          after: { ...invitationSnapshot(after), endReason: 'revoked' },
-          requestId,
-        },
-        manager,
-      );
+      await audit({
+        action: 'invitation.revoked',
+        actor: auth,
+        organizationId: Number(row.organizationId),
+        targetUserId: Number(row.userId),
+        membershipId: Number(row.id),
+        before: invitationSnapshot(row),
+        after: { ...invitationSnapshot(after), endReason: 'revoked' },
+        requestId,
+      });
       return this.view(manager, row.id);
     });
     return { data: toInvitationDto(view, { showMailError: true }) };
@@ -454,7 +463,7 @@ export class InvitationsService {
     answer: Answer,
     requestId: string,
   ): Promise<MembershipResponseDto> {
-    const row = await this.dataSource.transaction(async (manager) => {
+    const row = await this.transaction(async (manager, audit) => {
       const locked = await this.lock(manager, target);
       const state = locked && !locked.organizationDeleted ? invitationState(locked) : undefined;
       if (!locked || state === undefined) {
@@ -473,14 +482,15 @@ export class InvitationsService {
             );
       }
       return answer === 'accept'
-        ? this.accept(manager, auth, locked, state, requestId)
-        : this.decline(manager, auth, locked, state, requestId);
+        ? this.accept(manager, audit, auth, locked, state, requestId)
+        : this.decline(manager, audit, auth, locked, state, requestId);
     });
     return { data: toMembershipData(asMembership(row)) };
   }
 
   private async accept(
     manager: EntityManager,
+    audit: Audit,
     auth: AuthContext,
     row: LockedInvitation,
     state: InvitationState,
@@ -508,24 +518,22 @@ export class InvitationsService {
       [row.id, row.userId],
     );
     const after = rows[0];
-    await this.audit.record(
-      {
-        action: 'invitation.accepted',
-        actor: auth,
-        organizationId: Number(row.organizationId),
-        targetUserId: Number(row.userId),
-        membershipId: Number(row.id),
-        before: invitationSnapshot(row),
-        after: { ...invitationSnapshot(after), userActivated: after.userActivated },
-        requestId,
-      },
-      manager,
-    );
+    await audit({
+      action: 'invitation.accepted',
+      actor: auth,
+      organizationId: Number(row.organizationId),
+      targetUserId: Number(row.userId),
+      membershipId: Number(row.id),
+      before: invitationSnapshot(row),
+      after: { ...invitationSnapshot(after), userActivated: after.userActivated },
+      requestId,
+    });
     return after;
   }
 
   private async decline(
     manager: EntityManager,
+    audit: Audit,
     auth: AuthContext,
     row: LockedInvitation,
     state: InvitationState,
@@ -541,19 +549,16 @@ export class InvitationsService {
       throw gone(state);
     }
     const after = await this.end(manager, row.id, 'declined', auth.userId);
-    await this.audit.record(
-      {
-        action: 'invitation.declined',
-        actor: auth,
-        organizationId: Number(row.organizationId),
-        targetUserId: Number(row.userId),
-        membershipId: Number(row.id),
-        before: invitationSnapshot(row),
-        after: { ...invitationSnapshot(after), endReason: 'declined' },
-        requestId,
-      },
-      manager,
-    );
+    await audit({
+      action: 'invitation.declined',
+      actor: auth,
+      organizationId: Number(row.organizationId),
+      targetUserId: Number(row.userId),
+      membershipId: Number(row.id),
+      before: invitationSnapshot(row),
+      after: { ...invitationSnapshot(after), endReason: 'declined' },
+      requestId,
+    });
     return after;
   }
 

@@ -2,7 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { errorBody } from '../common/error-body.js';
 import { InvitationErrorCode } from './invitation-error-codes.js';
 
-/** 429 for a resend over the hourly limit; {@link RetryAfterInterceptor} turns `retryAfterSeconds` into the header. */
+/** 429 for a resend over the hourly limit; the exception filter sends `retryAfterSeconds` as `Retry-After`. */
 export class ResendLimitedException extends HttpException {
   constructor(
     readonly retryAfterSeconds: number,

@@ -9,6 +9,7 @@ import {
   type InvitationMailPayload,
   type RenderedMail,
 } from './invitation-email.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { MailSecretBox } from './mail-secret-box.js';
 import {
   describeFailure,
@@ -61,6 +62,7 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly secrets: MailSecretBox,
+    private readonly metrics: MetricsService,
   ) {
     this.options = config.mailWorker;
   }
@@ -204,6 +206,7 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
           WHERE id = $1 AND attempts = $2 AND status IN ('pending', 'cancelled')`,
         [mail.id, mail.attempts],
       );
+      this.metrics.email('sent');
       this.logger.log(`Mail #${mail.id} (${mail.kind}) delivered: ${result.location}`);
     } catch (error) {
       const reason = describeFailure(error);
@@ -218,6 +221,7 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
           WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
         [mail.id, mail.attempts, delay, reason],
       );
+      this.metrics.email('retried');
       this.logger.warn(
         `Mail #${mail.id} (${mail.kind}) attempt ${mail.attempts} failed, retrying in ${delay} ms: ${reason}`,
       );
@@ -231,6 +235,7 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
         WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
       [mail.id, mail.attempts, reason],
     );
+    this.metrics.email('failed');
     this.logger.error(`Mail #${mail.id} (${mail.kind}) failed after ${mail.attempts} attempt(s): ${reason}`);
   }
 

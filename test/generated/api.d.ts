@@ -64,6 +64,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users-organizations/v1/rs/na/{userId}/invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create invite user organization
+         * @description Invites a person, by email, into an organization the caller administers. The person is found by email
+         *     (case-insensitively) or created with status `invited`; the invitation is a membership with status `invited`
+         *     that expires after `INVITATION_TTL` (default 7 days). The invitation email (naming the organization and the
+         *     inviter, with the accept link) is queued in the same transaction and sent by the mail worker: a mail outage
+         *     never fails the invite. An expired invitation for the same person and organization is retired and replaced.
+         *
+         *     The organization is the `organizationId` query parameter, else the session token’s organization, else the
+         *     only organization where the caller is an active ADMIN (none: 403; several: 400 asking for `organizationId`).
+         */
+        post: operations["createInviteUserOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/users/invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite user
+         * @description Invites a new user to the organization with specified role and organization (DoiT style; a CLI such as
+         *     restish names it `invite-user`). The same rules as `createInviteUserOrganization`, with the permissions
+         *     `{ group: 0, read: [], manage: [] }`. `roleId` is `"1"`/`"admin"` or `"2"`/`"member"` (default member);
+         *     ids are strings.
+         */
+        post: operations["inviteUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my pending invitations
+         * @description The caller’s pending invitations, newest first, with the organization, the inviter, the expiry and the
+         *     delivery of the email. Expired invitations only with `includeExpired=true`. Cursor pagination: pass the
+         *     previous page’s `nextCursor` as `cursor`. (An organization’s admins list its invitations with the members
+         *     list and `status=invited`.)
+         */
+        get: operations["getInvitationsUserOrganization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an invitation
+         * @description One invitation, for its invitee or an active ADMIN of its organization: its state and the delivery of its latest email (admins also see the delivery error).
+         */
+        get: operations["getInvitationUserOrganization"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invitation
+         * @description For an active ADMIN of the invitation’s organization: revokes a pending or expired invitation (a soft
+         *     delete with reason `revoked`); its link stops working and an unsent email is cancelled. Revoking twice
+         *     answers the same. An accepted invitation is a membership: remove the member instead (409).
+         */
+        delete: operations["deleteInviteUserOrganization"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/invitations/{invitationId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend an invitation
+         * @description For an active ADMIN of the invitation’s organization: issues a new token (the previous link stops working),
+         *     restarts the expiry (`INVITATION_TTL`) and emails the invitation again. Works on a pending or expired
+         *     invitation. At most `INVITATION_RESEND_LIMIT` (default 3) resends per invitation per rolling hour: beyond,
+         *     429 with `Retry-After`.
+         */
+        post: operations["resendInviteUserOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/invitations/{invitationId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept one of my invitations
+         * @description The invitee accepts: the membership and the user become `active`. Accepting twice returns the same membership. Expired, revoked or declined: 410.
+         */
+        post: operations["acceptInviteUserOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/invitations/{invitationId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline one of my invitations
+         * @description The invitee declines: the invitation is soft-deleted with reason `declined`. Declining twice answers the same. Already accepted: 409 (leave the organization instead). Expired or revoked: 410.
+         */
+        post: operations["declineInviteUserOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation with the emailed token
+         * @description For the page behind the email’s accept link: the signed-in invitee sends the link’s token. The caller must be the invited person (else 403). Accepting twice returns the same membership; a token replaced by a resend is unknown (404).
+         */
+        post: operations["acceptInviteUserOrganizationByToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/invitations/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline an invitation with the emailed token
+         * @description The signed-in invitee declines with the link’s token. The caller must be the invited person (else 403). Declining twice answers the same; already accepted: 409.
+         */
+        post: operations["declineInviteUserOrganizationByToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users-organizations/v1/bo/users/register/{userId}/organizations/{organizationId}": {
         parameters: {
             query?: never;
@@ -392,27 +594,39 @@ export interface components {
              */
             manage: number[];
         };
-        RegisterUserOrganizationDto: {
+        CreateInviteUserOrganizationDto: {
             /**
-             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
+             * Format: email
+             * @description Email of the profile.
+             * @example test@mail.com
+             */
+            email: string;
+            /**
+             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER. A number: "1" is refused.
              * @example 1
-             * @enum {integer}
+             * @enum {number}
              */
             scope: 1 | 2;
             /**
+             * @description Permissions of the member: a group and the ids it may read and manage (at most 256 each).
              * @example {
              *       "group": 0,
-             *       "read": [
+             *       "manage": [
              *         1,
              *         2
              *       ],
-             *       "manage": [
+             *       "read": [
              *         1,
              *         2
              *       ]
              *     }
              */
             permissions: components["schemas"]["PermissionsDto"];
+            /**
+             * @description Unique identifier of the profession (null or absent: none).
+             * @example 1
+             */
+            professionId?: number | null;
         };
         MembershipDataDto: {
             /**
@@ -475,6 +689,218 @@ export interface components {
         };
         MembershipResponseDto: {
             data: components["schemas"]["MembershipDataDto"];
+        };
+        InviteUserDto: {
+            /**
+             * Format: email
+             * @description The email address of the user to invite
+             * @example new.person@example.com
+             */
+            email: string;
+            /**
+             * @description The id of the role to assign to the user: "1" or "admin" (ADMIN), "2" or "member" (MEMBER). Default: member.
+             * @example member
+             * @enum {string}
+             */
+            roleId?: "1" | "admin" | "2" | "member";
+            /**
+             * @description The id of the organization to assign the user to, as a decimal string. Default: the session token's organization, else the only organization the caller administers.
+             * @example 1
+             */
+            organizationId?: string;
+        };
+        InvitedUserDto: {
+            /**
+             * @description The unique id of the invited user
+             * @example 42
+             */
+            id: string;
+            /**
+             * @description The email address of the invited user
+             * @example new.person@example.com
+             */
+            email: string;
+            /**
+             * @description The id of the role assigned to the user: "1" (ADMIN) or "2" (MEMBER)
+             * @example 2
+             */
+            roleId: string;
+            /**
+             * @description The id of the organization assigned to the user
+             * @example 1
+             */
+            organizationId: string;
+            /**
+             * @description The status of the user (invited)
+             * @example invited
+             * @enum {string}
+             */
+            status: "invited";
+        };
+        InviteUserResponseDto: {
+            /**
+             * @description Success message
+             * @example Invitation sent to new.person@example.com
+             */
+            message: string;
+            user: components["schemas"]["InvitedUserDto"];
+        };
+        InvitationMailDto: {
+            /**
+             * @description pending: queued or retrying (see attempts, lastError); sent: accepted by the SMTP server; failed: gave up (see lastError); cancelled: the invitation changed before it went out
+             * @example sent
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "failed" | "cancelled";
+            /**
+             * @description Delivery attempts so far
+             * @example 1
+             */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:01.000Z
+             */
+            sentAt: string | null;
+            /**
+             * Format: date-time
+             * @description When a pending mail is next tried
+             * @example null
+             */
+            nextAttemptAt: string | null;
+            /**
+             * @description The last delivery error (shown to the organization's admins only)
+             * @example null
+             */
+            lastError: string | null;
+        };
+        InvitationDto: {
+            /**
+             * @description Id of the invitation (the membership it created)
+             * @example 17
+             */
+            invitationId: number;
+            /**
+             * @description The invited user
+             * @example 42
+             */
+            userId: number;
+            /**
+             * @description The invited user's email
+             * @example new.person@example.com
+             */
+            email: string;
+            /** @example 1 */
+            organizationId: number;
+            /** @example Acme */
+            organizationName: string;
+            /**
+             * @description 1 = ADMIN, 2 = MEMBER
+             * @example 2
+             * @enum {number}
+             */
+            scope: 1 | 2;
+            /**
+             * @example {
+             *       "group": 0,
+             *       "read": [
+             *         1,
+             *         2
+             *       ],
+             *       "manage": [
+             *         1,
+             *         2
+             *       ]
+             *     }
+             */
+            permissions: components["schemas"]["PermissionsDto"];
+            /** @example 1 */
+            professionId: number | null;
+            /**
+             * @description Status of the membership: invited until accepted, then active
+             * @example invited
+             * @enum {string}
+             */
+            status: "invited" | "active";
+            /**
+             * @description pending: may be accepted or declined; expired: past expiresAt (an admin may resend it); accepted; declined; revoked; ended: accepted, then the membership was removed
+             * @example pending
+             * @enum {string}
+             */
+            state: "pending" | "expired" | "accepted" | "declined" | "revoked" | "ended";
+            /**
+             * @description Who invited (user id)
+             * @example 1
+             */
+            invitedBy: number | null;
+            /** @example admin@example.com */
+            inviterEmail: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-16T14:23:00.000Z
+             */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            acceptedAt: string | null;
+            mail: components["schemas"]["InvitationMailDto"] | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            deletedAt: string | null;
+        };
+        InvitationListResponseDto: {
+            data: components["schemas"]["InvitationDto"][];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page
+             * @example djE6MTc
+             */
+            nextCursor: string | null;
+        };
+        InvitationResponseDto: {
+            data: components["schemas"]["InvitationDto"];
+        };
+        InvitationTokenDto: {
+            /**
+             * @description The invitation token from the email's accept link (43 characters, base64url)
+             * @example mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m
+             */
+            token: string;
+        };
+        RegisterUserOrganizationDto: {
+            /**
+             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
+             * @example 1
+             * @enum {integer}
+             */
+            scope: 1 | 2;
+            /**
+             * @example {
+             *       "group": 0,
+             *       "read": [
+             *         1,
+             *         2
+             *       ],
+             *       "manage": [
+             *         1,
+             *         2
+             *       ]
+             *     }
+             */
+            permissions: components["schemas"]["PermissionsDto"];
         };
         MemberDto: {
             /**
@@ -823,6 +1249,1304 @@ export interface operations {
             };
             /** @description The bearer token lacks the backoffice role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createInviteUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to invite into (decimal integer) */
+                organizationId?: unknown;
+            };
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The caller’s user id (decimal integer) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        /** @description Details required to create invite user organization */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInviteUserOrganizationDto"];
+            };
+        };
+        responses: {
+            /** @description The invite user organization has been created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "userId": 2,
+                     *         "organizationId": 1,
+                     *         "scope": 1,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1,
+                     *             2
+                     *           ]
+                     *         },
+                     *         "professionId": 1,
+                     *         "status": "invited",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-12-09T14:23:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MembershipResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path `userId` is not the caller, or the caller is not an active ADMIN of the organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A live membership or a pending, unexpired invitation exists for that person and organization */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    inviteUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteUserDto"];
+            };
+        };
+        responses: {
+            /** @description Created - User invitation created successfully. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Invitation created; an email to new.person@example.com is on its way",
+                     *       "user": {
+                     *         "id": "42",
+                     *         "email": "new.person@example.com",
+                     *         "roleId": "2",
+                     *         "organizationId": "1",
+                     *         "status": "invited"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InviteUserResponseDto"];
+                };
+            };
+            /** @description Bad Request: invalid email, unknown `roleId`, malformed `organizationId`, or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden: the caller is not an active ADMIN of the organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A live membership or a pending, unexpired invitation exists for that person and organization */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getInvitationsUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+                /** @description Also list expired invitations (true/false, default false) */
+                includeExpired?: "true" | "false";
+                /** @description The previous page’s `nextCursor` */
+                cursor?: unknown;
+            };
+            header?: never;
+            path: {
+                /** @description The caller’s user id (decimal integer) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of invitations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationListResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path `userId` is not the caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getInvitationUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The caller’s user id (decimal integer) */
+                userId: number;
+                /** @description Id of the invitation (the `invitationId` of the invitation reads) */
+                invitationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path `userId` is not the caller, or the caller is not an active ADMIN of the organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such invitation (or, on the invitee routes, not one of the caller’s) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteInviteUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The caller’s user id (decimal integer) */
+                userId: number;
+                /** @description Id of the invitation (the `invitationId` of the invitation reads) */
+                invitationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (`state` revoked, `deletedAt` set) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path `userId` is not the caller, or the caller is not an active ADMIN of the organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such invitation (or, on the invitee routes, not one of the caller’s) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation was already accepted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation was declined or had already been retired as expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resendInviteUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The caller’s user id (decimal integer) */
+                userId: number;
+                /** @description Id of the invitation (the `invitationId` of the invitation reads) */
+                invitationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resent; the new email is queued (`mail.status` pending) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path `userId` is not the caller, or the caller is not an active ADMIN of the organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such invitation (or, on the invitee routes, not one of the caller’s) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation was already accepted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation was revoked or declined, or its membership has ended: invite again instead */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Resent too often; `Retry-After` (seconds) says when the next resend fits
+             *
+             *     Too many requests (see the Retry-After header)
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    acceptInviteUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The caller’s user id (decimal integer) */
+                userId: number;
+                /** @description Id of the invitation (the `invitationId` of the invitation reads) */
+                invitationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The membership, now active */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "userId": 2,
+                     *         "organizationId": 1,
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1,
+                     *             2
+                     *           ]
+                     *         },
+                     *         "professionId": 1,
+                     *         "status": "active",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-10T09:00:00.000Z",
+                     *         "createdAt": "2024-12-09T14:23:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MembershipResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path `userId` is not the caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such invitation (or, on the invitee routes, not one of the caller’s) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation can no longer be answered: expired, revoked, declined, or its membership has ended */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    declineInviteUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The caller’s user id (decimal integer) */
+                userId: number;
+                /** @description Id of the invitation (the `invitationId` of the invitation reads) */
+                invitationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The declined invitation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "userId": 2,
+                     *         "organizationId": 1,
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1,
+                     *             2
+                     *           ]
+                     *         },
+                     *         "professionId": 1,
+                     *         "status": "invited",
+                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-12-09T14:23:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MembershipResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path `userId` is not the caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such invitation (or, on the invitee routes, not one of the caller’s) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation was already accepted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation can no longer be answered: expired, revoked, declined, or its membership has ended */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    acceptInviteUserOrganizationByToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationTokenDto"];
+            };
+        };
+        responses: {
+            /** @description The membership, now active */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "userId": 2,
+                     *         "organizationId": 1,
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1,
+                     *             2
+                     *           ]
+                     *         },
+                     *         "professionId": 1,
+                     *         "status": "active",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-10T09:00:00.000Z",
+                     *         "createdAt": "2024-12-09T14:23:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MembershipResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation is addressed to another account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No invitation has this token (never issued, or replaced by a resend) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation can no longer be answered: expired, revoked, declined, or its membership has ended */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    declineInviteUserOrganizationByToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationTokenDto"];
+            };
+        };
+        responses: {
+            /** @description The declined invitation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "userId": 2,
+                     *         "organizationId": 1,
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1,
+                     *             2
+                     *           ]
+                     *         },
+                     *         "professionId": 1,
+                     *         "status": "invited",
+                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-12-09T14:23:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MembershipResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation is addressed to another account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No invitation has this token (never issued, or replaced by a resend) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation was already accepted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The invitation can no longer be answered: expired, revoked, declined, or its membership has ended */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
