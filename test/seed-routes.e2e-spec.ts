@@ -1,5 +1,5 @@
 import { apiClient, type ApiClient } from './utils/api-client.js';
-import { authHeaders, countRows, createOrganization, createUser, tokensFor } from './utils/fixtures.js';
+import { authHeaders, countRows, createAdmin, createOrganization, createUser, tokensFor } from './utils/fixtures.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 // The seed pages' own example requests, sent through the client generated from /openapi.json.
@@ -56,5 +56,56 @@ describe('seed routes through the generated client', () => {
     });
     expect(again.response.status).toBe(409);
     expect(again.error).toMatchObject({ error: expect.any(String), code: 'MEMBERSHIP_ALREADY_EXISTS' });
+  });
+
+  it('createInviteUserOrganization: the seed example invites and answers the seed shape', async () => {
+    const admin = await createAdmin(t.dataSource, t.config);
+    const { data, error, response } = await api.POST('/users-organizations/v1/rs/na/{userId}/invite', {
+      params: { path: { userId: admin.userId } },
+      headers: admin.headers,
+      body: {
+        email: 'test@mail.com',
+        scope: 1,
+        permissions: { group: 0, manage: [1, 2], read: [1, 2] },
+        professionId: 1,
+      },
+    });
+    expect(error).toBeUndefined();
+    expect(response.status).toBe(201);
+    expect(data?.data).toEqual({
+      userId: expect.any(Number),
+      organizationId: admin.organizationId,
+      scope: 1,
+      permissions: { group: 0, read: [1, 2], manage: [1, 2] },
+      professionId: 1,
+      status: 'invited',
+      deletedAt: null,
+      updatedAt: expect.any(String),
+      createdAt: expect.any(String),
+    });
+    const users: { status: string }[] = await t.dataSource.query(
+      `SELECT status FROM users WHERE lower(email) = 'test@mail.com'`,
+    );
+    expect(users).toEqual([{ status: 'invited' }]);
+  });
+
+  it('inviteUser: the DoiT-style invite answers with string ids', async () => {
+    const admin = await createAdmin(t.dataSource, t.config);
+    const { data, error, response } = await api.POST('/users-organizations/v1/users/invite', {
+      headers: admin.headers,
+      body: { email: 'doit.person@example.com', roleId: 'admin', organizationId: String(admin.organizationId) },
+    });
+    expect(error).toBeUndefined();
+    expect(response.status).toBe(201);
+    expect(data).toEqual({
+      message: expect.any(String),
+      user: {
+        id: expect.stringMatching(/^\d+$/),
+        email: 'doit.person@example.com',
+        roleId: '1',
+        organizationId: String(admin.organizationId),
+        status: 'invited',
+      },
+    });
   });
 });
