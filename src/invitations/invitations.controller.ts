@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiPathId, PathId } from '../common/path-id.decorator.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import {
   ApiBadRequestResponse,
@@ -10,7 +11,6 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiQuery,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -19,7 +19,7 @@ import {
 import type { AuthContext } from '../auth/auth-context.js';
 import { Authenticated, CurrentAuth } from '../auth/auth.decorators.js';
 import { ErrorBody } from '../common/error-body.js';
-import { ParseIdPipe, ParseOptionalIdPipe } from '../common/parse-id.pipe.js';
+import { ParseOptionalIdPipe } from '../common/parse-id.pipe.js';
 import { RequestId } from '../common/request-id.decorator.js';
 import { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
 import { CreateInviteUserOrganizationDto } from './dto/create-invite-user-organization.dto.js';
@@ -103,13 +103,6 @@ const JSON_415 = {
   }),
 };
 
-const USER_ID_PARAM = { name: 'userId', description: 'The caller’s user id (decimal integer)', example: 1 };
-const INVITATION_ID_PARAM = {
-  name: 'invitationId',
-  description: 'Id of the invitation (the `invitationId` of the invitation reads)',
-  example: 17,
-};
-
 const SEED_INVITE_EXAMPLE = {
   email: 'test@mail.com',
   scope: 1,
@@ -160,7 +153,7 @@ export class InvitationsController {
       'only organization where the caller is an active ADMIN (none: 403; several: 400 asking for `organizationId`).',
     ].join('\n'),
   })
-  @ApiParam(USER_ID_PARAM)
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
   @ApiQuery({
     name: 'organizationId',
     required: false,
@@ -202,7 +195,7 @@ export class InvitationsController {
   @ApiUnsupportedMediaTypeResponse(JSON_415)
   createInviteUserOrganization(
     @CurrentAuth() auth: AuthContext,
-    @Param('userId', ParseIdPipe) userId: number,
+    @PathId('userId') userId: number,
     @Query('organizationId', ParseOptionalIdPipe) organizationId: number | undefined,
     @Body() body: CreateInviteUserOrganizationDto,
     @RequestId() requestId: string,
@@ -278,7 +271,7 @@ export class InvitationsController {
       'list and `status=invited`.)',
     ].join('\n'),
   })
-  @ApiParam(USER_ID_PARAM)
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
   @ApiQuery({ name: 'limit', required: false, description: 'Page size, 1..100 (default 20)', example: 20 })
   @ApiQuery({ name: 'cursor', required: false, description: 'The previous page’s `nextCursor`' })
   @ApiQuery({
@@ -292,7 +285,7 @@ export class InvitationsController {
   @ApiForbiddenResponse(NOT_CALLER_403)
   getInvitationsUserOrganization(
     @CurrentAuth() auth: AuthContext,
-    @Param('userId', ParseIdPipe) userId: number,
+    @PathId('userId') userId: number,
     @Query('limit', ParseLimitPipe) limit: number,
     @Query('cursor', ParseCursorPipe) cursor: string | undefined,
     @Query('includeExpired', ParseFlagPipe) includeExpired: boolean,
@@ -307,16 +300,16 @@ export class InvitationsController {
     description:
       'One invitation, for its invitee or an active ADMIN of its organization: its state and the delivery of its latest email (admins also see the delivery error).',
   })
-  @ApiParam(USER_ID_PARAM)
-  @ApiParam(INVITATION_ID_PARAM)
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
   @ApiOkResponse({ description: 'The invitation', type: InvitationResponseDto })
   @ApiBadRequestResponse(VALIDATION_400)
   @ApiForbiddenResponse(ADMIN_403)
   @ApiNotFoundResponse(INVITATION_404)
   getInvitationUserOrganization(
     @CurrentAuth() auth: AuthContext,
-    @Param('userId', ParseIdPipe) userId: number,
-    @Param('invitationId', ParseIdPipe) invitationId: number,
+    @PathId('userId') userId: number,
+    @PathId('invitationId') invitationId: number,
   ): Promise<InvitationResponseDto> {
     return this.invitations.getInvitation(auth, userId, invitationId);
   }
@@ -334,8 +327,8 @@ export class InvitationsController {
       '429 with `Retry-After`.',
     ].join('\n'),
   })
-  @ApiParam(USER_ID_PARAM)
-  @ApiParam(INVITATION_ID_PARAM)
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
   @ApiOkResponse({
     description: 'Resent; the new email is queued (`mail.status` pending)',
     type: InvitationResponseDto,
@@ -360,8 +353,8 @@ export class InvitationsController {
   })
   resendInviteUserOrganization(
     @CurrentAuth() auth: AuthContext,
-    @Param('userId', ParseIdPipe) userId: number,
-    @Param('invitationId', ParseIdPipe) invitationId: number,
+    @PathId('userId') userId: number,
+    @PathId('invitationId') invitationId: number,
     @RequestId() requestId: string,
   ): Promise<InvitationResponseDto> {
     return this.invitations.resend(auth, userId, invitationId, requestId);
@@ -377,8 +370,8 @@ export class InvitationsController {
       'answers the same. An accepted invitation is a membership: remove the member instead (409).',
     ].join('\n'),
   })
-  @ApiParam(USER_ID_PARAM)
-  @ApiParam(INVITATION_ID_PARAM)
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
   @ApiOkResponse({ description: 'Revoked (`state` revoked, `deletedAt` set)', type: InvitationResponseDto })
   @ApiBadRequestResponse(VALIDATION_400)
   @ApiForbiddenResponse(ADMIN_403)
@@ -390,8 +383,8 @@ export class InvitationsController {
   })
   deleteInviteUserOrganization(
     @CurrentAuth() auth: AuthContext,
-    @Param('userId', ParseIdPipe) userId: number,
-    @Param('invitationId', ParseIdPipe) invitationId: number,
+    @PathId('userId') userId: number,
+    @PathId('invitationId') invitationId: number,
     @RequestId() requestId: string,
   ): Promise<InvitationResponseDto> {
     return this.invitations.revoke(auth, userId, invitationId, requestId);
@@ -405,8 +398,8 @@ export class InvitationsController {
     description:
       'The invitee accepts: the membership and the user become `active`. Accepting twice returns the same membership. Expired, revoked or declined: 410.',
   })
-  @ApiParam(USER_ID_PARAM)
-  @ApiParam(INVITATION_ID_PARAM)
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
   @ApiOkResponse({ description: 'The membership, now active', type: MembershipResponseDto, example: ACCEPTED_EXAMPLE })
   @ApiBadRequestResponse(VALIDATION_400)
   @ApiForbiddenResponse(NOT_CALLER_403)
@@ -414,8 +407,8 @@ export class InvitationsController {
   @ApiGoneResponse(INVITATION_410)
   acceptInviteUserOrganization(
     @CurrentAuth() auth: AuthContext,
-    @Param('userId', ParseIdPipe) userId: number,
-    @Param('invitationId', ParseIdPipe) invitationId: number,
+    @PathId('userId') userId: number,
+    @PathId('invitationId') invitationId: number,
     @RequestId() requestId: string,
   ): Promise<MembershipResponseDto> {
     return this.invitations.answerById(auth, userId, invitationId, 'accept', requestId);
@@ -429,8 +422,8 @@ export class InvitationsController {
     description:
       'The invitee declines: the invitation is soft-deleted with reason `declined`. Declining twice answers the same. Already accepted: 409 (leave the organization instead). Expired or revoked: 410.',
   })
-  @ApiParam(USER_ID_PARAM)
-  @ApiParam(INVITATION_ID_PARAM)
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
   @ApiOkResponse({ description: 'The declined invitation', type: MembershipResponseDto, example: DECLINED_EXAMPLE })
   @ApiBadRequestResponse(VALIDATION_400)
   @ApiForbiddenResponse(NOT_CALLER_403)
@@ -439,8 +432,8 @@ export class InvitationsController {
   @ApiGoneResponse(INVITATION_410)
   declineInviteUserOrganization(
     @CurrentAuth() auth: AuthContext,
-    @Param('userId', ParseIdPipe) userId: number,
-    @Param('invitationId', ParseIdPipe) invitationId: number,
+    @PathId('userId') userId: number,
+    @PathId('invitationId') invitationId: number,
     @RequestId() requestId: string,
   ): Promise<MembershipResponseDto> {
     return this.invitations.answerById(auth, userId, invitationId, 'decline', requestId);

@@ -2591,10 +2591,10 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Unique identifier of the organization */
-                organizationId: number;
                 /** @description Unique identifier of the user */
                 userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
             };
             cookie?: never;
         };
@@ -3071,10 +3071,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unique identifier of the organization */
-                organizationId: number;
                 /** @description Unique identifier of the user */
                 userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
             };
             cookie?: never;
         };
@@ -3198,10 +3198,10 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Unique identifier of the organization */
-                organizationId: number;
                 /** @description Unique identifier of the user */
                 userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
             };
             cookie?: never;
         };
@@ -3352,10 +3352,10 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Unique identifier of the organization */
-                organizationId: number;
                 /** @description Unique identifier of the user */
                 userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
             };
             cookie?: never;
         };
@@ -3526,10 +3526,10 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Unique identifier of the organization */
-                organizationId: number;
                 /** @description Unique identifier of the user */
                 userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
             };
             cookie?: never;
         };
@@ -3846,10 +3846,10 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Unique identifier of the member */
-                memberUserId: number;
                 /** @description Unique identifier of the caller (must be the user of the tokens) */
                 userId: number;
+                /** @description Unique identifier of the member */
+                memberUserId: number;
             };
             cookie?: never;
         };
@@ -3976,10 +3976,10 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Unique identifier of the member */
-                memberUserId: number;
                 /** @description Unique identifier of the caller (must be the user of the tokens) */
                 userId: number;
+                /** @description Unique identifier of the member */
+                memberUserId: number;
             };
             cookie?: never;
         };
@@ -4133,10 +4133,10 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Unique identifier of the member */
-                memberUserId: number;
                 /** @description Unique identifier of the caller (must be the user of the tokens) */
                 userId: number;
+                /** @description Unique identifier of the member */
+                memberUserId: number;
             };
             cookie?: never;
         };
@@ -4309,10 +4309,10 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Unique identifier of the organization to leave */
-                organizationId: number;
                 /** @description Unique identifier of the caller (must be the user of the tokens) */
                 userId: number;
+                /** @description Unique identifier of the organization to leave */
+                organizationId: number;
             };
             cookie?: never;
         };
