@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { authHeaders, createOrganization, createUser, tokensFor } from './utils/fixtures.js';
+import { authHeaders, createAdmin, createOrganization, createUser, tokensFor, uniqueEmail } from './utils/fixtures.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 describe('metrics', () => {
@@ -42,5 +42,28 @@ describe('metrics', () => {
     await request(t.http).post(path).set(headers).send(body).expect(409);
     const res = await request(t.http).get('/metrics').expect(200);
     expect(res.text).toMatch(/^registrations_total 1$/m);
+  });
+
+  it('counts invitations created and revoked, and not the ones refused', async () => {
+    const admin = await createAdmin(t.dataSource, t.config);
+    const invite = (email: string) =>
+      request(t.http)
+        .post(`/users-organizations/v1/rs/na/${admin.userId}/invite`)
+        .set(admin.headers)
+        .send({ email, scope: 2, permissions: { group: 0, read: [], manage: [] } });
+    const email = uniqueEmail('counted');
+    const created = await invite(email).expect(201);
+    await invite(email).expect(409);
+    const rows: { id: number }[] = await t.dataSource.query(
+      `SELECT uo.id FROM user_organizations uo WHERE uo.user_id = $1 AND uo.organization_id = $2`,
+      [created.body.data.userId, admin.organizationId],
+    );
+    await request(t.http)
+      .delete(`/users-organizations/v1/rs/na/${admin.userId}/invitations/${rows[0].id}`)
+      .set(admin.headers)
+      .expect(200);
+    const res = await request(t.http).get('/metrics').expect(200);
+    expect(res.text).toMatch(/^invitations_total\{event="created"\} 1$/m);
+    expect(res.text).toMatch(/^invitations_total\{event="revoked"\} 1$/m);
   });
 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../app.module.js';
@@ -19,6 +20,7 @@ const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(c
   bodyParser: false,
 });
 await app.init();
+mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(buildOpenApiDocument(app, config), null, 2) + '\n');
 await app.close();
 process.stdout.write(`OpenAPI document written to ${out}\n`);

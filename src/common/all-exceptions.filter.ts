@@ -193,6 +193,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    if (typeof body.retryAfterSeconds === 'number') {
+      // 429s (rate limits, resend limits) say when to come back, in the body and the header
+      res.setHeader('Retry-After', String(body.retryAfterSeconds));
+    }
     res.status(status).json({ ...body, requestId });
   }
 }

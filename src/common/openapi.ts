@@ -28,6 +28,9 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
     .setDescription(DESCRIPTION)
     .setVersion('1.0.0')
     .addServer(config.http.prefix ? `/${config.http.prefix}` : '/', 'This instance')
+    .addTag('invitations', 'Invite people by email; the invitee accepts or declines')
+    .addTag('members', "An organization's admins manage its memberships and invitations; members leave")
+    .addTag('backoffice', 'Backoffice staff: register users, manage any membership, read the audit trail')
     .addTag('health', 'Liveness and readiness probes (no credentials)')
     .addBearerAuth(
       {

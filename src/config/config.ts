@@ -88,10 +88,22 @@ const schema = z.object({
   BACKOFFICE_ROLE: z.string().min(1).default('backoffice'),
 
   INVITATION_TTL: duration('7d'),
-  INVITATION_ACCEPT_URL: z.string().default('http://localhost:3000/invitations/accept?token={token}'),
+  INVITATION_ACCEPT_URL: z
+    .string()
+    .default('http://localhost:3000/invitations/accept?token={token}')
+    .refine((v) => v.includes('{token}'), 'must contain {token}, where the invitation token goes'),
+  INVITATION_RESEND_LIMIT: int(3, 1, 1000),
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default('Memberships <no-reply@localhost>'),
   MAIL_DIR: z.string().default('./var/mail'),
+  MAIL_WORKER_ENABLED: bool(true),
+  MAIL_POLL_INTERVAL_MS: int(5000, 50),
+  MAIL_BATCH_SIZE: int(10, 1, 500),
+  MAIL_MAX_ATTEMPTS: int(8, 1, 100),
+  MAIL_RETRY_BASE_MS: int(30000, 1),
+  MAIL_RETRY_MAX_MS: int(3600000, 1),
+  MAIL_SEND_TIMEOUT_MS: int(15000, 100),
+  MAIL_LEASE_MS: int(60000, 1000),
 
   RATE_LIMIT_ENABLED: bool(true),
   RATE_LIMIT_CALLER_PER_MINUTE: int(60, 1),
@@ -140,6 +152,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     // One secret for both would let a bearer token pass as a session token (PITFALLS: tokens).
     throw new ConfigError('AUTH_JWT_SECRET and SESSION_JWT_SECRET must differ.');
   }
+  if (e.MAIL_LEASE_MS < 4 * e.MAIL_SEND_TIMEOUT_MS) {
+    // A send (connect, greeting, data) may take up to three timeouts, and the worker sends a
+    // mail only while that much of its lease is left; a shorter lease would let another
+    // instance claim a mail still being sent, and send it twice.
+    throw new ConfigError('MAIL_LEASE_MS must be at least 4 × MAIL_SEND_TIMEOUT_MS.');
+  }
   if (production && sessionSecret.length < 32) {
     throw new ConfigError('SESSION_JWT_SECRET must be at least 32 characters in production.');
   }
@@ -183,9 +201,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       usingDevelopmentSecrets: !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URI,
       usingDevelopmentSessionSecret: !e.SESSION_JWT_SECRET,
     },
+    /** The mail outbox worker (src/mail). */
+    mailWorker: {
+      enabled: e.MAIL_WORKER_ENABLED,
+      pollIntervalMs: e.MAIL_POLL_INTERVAL_MS,
+      batchSize: e.MAIL_BATCH_SIZE,
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      retryBaseMs: e.MAIL_RETRY_BASE_MS,
+      retryMaxMs: e.MAIL_RETRY_MAX_MS,
+      sendTimeoutMs: e.MAIL_SEND_TIMEOUT_MS,
+      leaseMs: e.MAIL_LEASE_MS,
+    },
     invitations: {
       ttlSeconds: e.INVITATION_TTL,
       acceptUrl: e.INVITATION_ACCEPT_URL,
+      resendLimitPerHour: e.INVITATION_RESEND_LIMIT,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, dir: e.MAIL_DIR },
     rateLimit: {

@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/config.js';
 import { removeEmbeddedEndpoint, writeEmbeddedEndpoint } from './embedded-endpoint.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrationsLocked } from './migrate.js';
-import { buildDataSourceOptions, type ConnectionTarget } from './typeorm-options.js';
+import { buildDataSourceOptions, loadMigrations, type ConnectionTarget } from './typeorm-options.js';
 
 export const DATABASE_TARGET = Symbol('DATABASE_TARGET');
 
@@ -70,7 +70,10 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           imports: [targetModule],
           inject: [DATABASE_TARGET],
-          useFactory: (target: DatabaseTarget) => buildDataSourceOptions(config, target),
+          useFactory: async (target: DatabaseTarget) => ({
+            ...buildDataSourceOptions(config, target),
+            migrations: await loadMigrations(),
+          }),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
             if (config.database.migrateOnStart) {

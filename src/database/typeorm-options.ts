@@ -1,6 +1,7 @@
+import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { DataSourceOptions } from 'typeorm';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { DataSourceOptions, MigrationInterface } from 'typeorm';
 import type { AppConfig } from '../config/config.js';
 import { ENTITIES } from './entities.js';
 import { SafePgClient } from './safe-pg-client.js';
@@ -10,6 +11,26 @@ const here = dirname(fileURLToPath(import.meta.url));
 const MIGRATIONS_GLOB = import.meta.url.endsWith('.ts')
   ? join(here, '..', '..', 'migrations', '*.ts')
   : join(here, '..', 'migrations', '*.js');
+
+/**
+ * The migration classes, imported by this (ES) module rather than by TypeORM from the glob.
+ * TypeORM imports glob matches through `Function('return import(...)')`; under Jest's ESM
+ * runtime that import can be routed to an earlier spec file's torn-down environment ("You are
+ * trying to `import` a file after the Jest environment has been torn down"): seen on the
+ * PostgreSQL suite as soon as there were two migrations and a worker ran a second spec file.
+ * An `import()` written in this module is always routed to the current environment.
+ */
+export async function loadMigrations(): Promise<(new () => MigrationInterface)[]> {
+  const dir = dirname(MIGRATIONS_GLOB);
+  const extension = MIGRATIONS_GLOB.slice(MIGRATIONS_GLOB.lastIndexOf('.'));
+  const files = (await readdir(dir)).filter((f) => f.endsWith(extension) && !f.endsWith(`.d${extension}`)).sort();
+  const modules: Record<string, unknown>[] = await Promise.all(
+    files.map((f) => import(pathToFileURL(join(dir, f)).href) as Promise<Record<string, unknown>>),
+  );
+  return modules.flatMap((m) =>
+    Object.values(m).filter((v): v is new () => MigrationInterface => typeof v === 'function'),
+  );
+}
 
 export interface ConnectionTarget {
   url: string;

@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { MailModule } from '../mail/mail.module.js';
+import { InvitationsController } from './invitations.controller.js';
+import { InvitationsService } from './invitations.service.js';
 
 /** Invitations: the seed invite routes and the invitation lifecycle (issue #4). */
-@Module({})
+@Module({
+  imports: [MailModule],
+  controllers: [InvitationsController],
+  providers: [InvitationsService],
+})
 export class InvitationsModule {}

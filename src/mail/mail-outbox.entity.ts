@@ -12,7 +12,8 @@ import {
 } from 'typeorm';
 import { UserOrganization } from '../memberships/user-organization.entity.js';
 
-export const MAIL_STATUSES = ['pending', 'sent', 'failed'] as const;
+/** `cancelled`: the invitation changed (resent, accepted, declined, revoked) before the mail went out. */
+export const MAIL_STATUSES = ['pending', 'sent', 'failed', 'cancelled'] as const;
 export type MailStatus = (typeof MAIL_STATUSES)[number];
 
 /**
@@ -21,7 +22,7 @@ export type MailStatus = (typeof MAIL_STATUSES)[number];
  * instances can run workers at once).
  */
 @Entity({ name: 'mail_outbox' })
-@Check('ck_mail_outbox_status', `"status" IN ('pending', 'sent', 'failed')`)
+@Check('ck_mail_outbox_status', `"status" IN ('pending', 'sent', 'failed', 'cancelled')`)
 @Index('ix_mail_outbox_due', ['nextAttemptAt'], { where: `"status" = 'pending'` })
 @Index('ix_mail_outbox_membership', ['membershipId', 'id'])
 export class MailOutbox {
@@ -44,19 +45,35 @@ export class MailOutbox {
   @Column({ type: 'varchar', length: 300 })
   subject!: string;
 
-  /** Rendered text; cleared once sent, so accept links do not linger in the database. */
+  /**
+   * Rendered bodies, for mails rendered when written. Invitation mails leave them null: they
+   * are rendered at send time from `payload` and `secret`, so no accept link is ever stored.
+   */
   @Column({ name: 'body_text', type: 'text', nullable: true })
   bodyText!: string | null;
 
   @Column({ name: 'body_html', type: 'text', nullable: true })
   bodyHtml!: string | null;
 
+  /** What the template needs besides the secret (organization name, inviter, expiry). */
+  @Column({ type: 'jsonb', nullable: true })
+  payload!: Record<string, unknown> | null;
+
+  /**
+   * A secret the mail carries (the invitation token), AES-256-GCM-encrypted (MailSecretBox).
+   * Cleared as soon as the mail is sent, fails for good or is cancelled.
+   */
+  @Column({ type: 'text', nullable: true })
+  secret!: string | null;
+
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   status!: MailStatus;
 
+  /** Counted when a worker claims the mail, so a crash mid-send still counts. */
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
 
+  /** When the mail is next due; a claim pushes it forward by the lease (MAIL_LEASE_MS). */
   @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
   nextAttemptAt!: Date;
 

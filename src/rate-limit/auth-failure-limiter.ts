@@ -29,8 +29,6 @@ export class AuthFailureLimiter {
       limits.authFailuresPerMinute,
       limits.authFailureBlockSeconds * 1000,
     );
-    return window.blockedSeconds > 0
-      ? tooManyRequests(req.res, window.blockedSeconds, 'failed authentications')
-      : undefined;
+    return window.blockedSeconds > 0 ? tooManyRequests(window.blockedSeconds, 'failed authentications') : undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { parseId } from '../common/parse-id.pipe.js';
@@ -46,10 +46,7 @@ export class RateLimitGuard implements CanActivate {
     ]);
     const blocked = windows.filter((w) => w !== undefined && w.blockedSeconds > 0);
     if (blocked.length > 0) {
-      throw tooManyRequests(
-        context.switchToHttp().getResponse<Response>(),
-        Math.max(...blocked.map((w) => w!.blockedSeconds)),
-      );
+      throw tooManyRequests(Math.max(...blocked.map((w) => w!.blockedSeconds)));
     }
     return true;
   }

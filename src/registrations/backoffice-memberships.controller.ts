@@ -21,7 +21,7 @@ import { MembershipsService } from '../memberships/memberships.service.js';
 import { RestoreMembershipDto } from './dto/restore-membership.dto.js';
 import { ApiIfMatch, ETAG_HEADER_DOC, IfMatch } from './if-match.decorator.js';
 import { MEMBER_EXAMPLE, PAGE_EXAMPLE, UPDATE_EXAMPLES } from './openapi-examples.js';
-import { ApiPathId, PathId } from './path-id.decorator.js';
+import { ApiPathId, PathId } from '../common/path-id.decorator.js';
 import { RegistrationsService } from './registrations.service.js';
 
 const BAD_QUERY = 'A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED)';

@@ -21,7 +21,7 @@ import { OrganizationQueryDto } from '../memberships/dto/organization-query.dto.
 import { UpdateMembershipDto } from '../memberships/dto/update-membership.dto.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
 import { ApiIfMatch, ETAG_HEADER_DOC, IfMatch } from './if-match.decorator.js';
-import { ApiPathId, PathId } from './path-id.decorator.js';
+import { ApiPathId, PathId } from '../common/path-id.decorator.js';
 import { MEMBER_EXAMPLE, PAGE_EXAMPLE, UPDATE_EXAMPLES } from './openapi-examples.js';
 
 const ADMIN_FORBIDDEN =

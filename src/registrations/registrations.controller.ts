@@ -16,7 +16,7 @@ import { RequestId } from '../common/request-id.decorator.js';
 import { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
 import { RegisterUserOrganizationDto } from './dto/register-user-organization.dto.js';
 import { ETAG_HEADER_DOC } from './if-match.decorator.js';
-import { ApiPathId, PathId } from './path-id.decorator.js';
+import { ApiPathId, PathId } from '../common/path-id.decorator.js';
 import { RegistrationsService } from './registrations.service.js';
 
 /** CONTRACT §4.1 route 2, exactly as the seed page `register-user-organization.txt` shows it. */

@@ -35,7 +35,8 @@ export class MemberDto extends MembershipDataDto {
 
   @ApiProperty({
     description: 'Why the membership ended (null while live)',
-    enum: MEMBERSHIP_END_REASONS,
+    // null listed among the values, as OpenAPI 3.0 requires for a nullable enum
+    enum: [...MEMBERSHIP_END_REASONS, null],
     nullable: true,
     example: null,
   })

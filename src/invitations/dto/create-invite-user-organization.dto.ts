@@ -1,0 +1,52 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
+import { IsSafeInt } from '../../common/safe-int.decorator.js';
+import { SCOPES, type Scope } from '../../memberships/membership.constants.js';
+import { PermissionsDto } from '../../memberships/dto/permissions.dto.js';
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN_SOURCE, IsInviteeEmail } from './email-address.js';
+
+/** Body of `createInviteUserOrganization` (seed `invite-user-organization.txt`). */
+export class CreateInviteUserOrganizationDto {
+  @ApiProperty({
+    description: 'Email of the profile.',
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
+    pattern: EMAIL_PATTERN_SOURCE,
+    example: 'test@mail.com',
+  })
+  @IsInviteeEmail()
+  email!: string;
+
+  @ApiProperty({
+    description: 'Role of the user in the organization: 1 = ADMIN, 2 = MEMBER. A number: "1" is refused.',
+    type: Number,
+    enum: [...SCOPES],
+    example: 1,
+  })
+  // IsIn compares with ===, so the string "1", true or 1.0e0-looking strings never pass.
+  @IsIn([...SCOPES])
+  scope!: Scope;
+
+  @ApiProperty({
+    type: PermissionsDto,
+    description: 'Permissions of the member: a group and the ids it may read and manage (at most 256 each).',
+    example: { group: 0, manage: [1, 2], read: [1, 2] },
+  })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PermissionsDto)
+  permissions!: PermissionsDto;
+
+  @ApiPropertyOptional({
+    description: 'Unique identifier of the profession (null or absent: none).',
+    type: Number,
+    nullable: true,
+    minimum: Number.MIN_SAFE_INTEGER,
+    maximum: Number.MAX_SAFE_INTEGER,
+    example: 1,
+  })
+  @IsOptional()
+  @IsSafeInt()
+  professionId?: number | null;
+}

@@ -1,0 +1,516 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiPathId, PathId } from '../common/path-id.decorator.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiGoneResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import type { AuthContext } from '../auth/auth-context.js';
+import { Authenticated, CurrentAuth } from '../auth/auth.decorators.js';
+import { ErrorBody } from '../common/error-body.js';
+import { ParseOptionalIdPipe } from '../common/parse-id.pipe.js';
+import { RequestId } from '../common/request-id.decorator.js';
+import { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
+import { CreateInviteUserOrganizationDto } from './dto/create-invite-user-organization.dto.js';
+import { InvitationListResponseDto, InvitationResponseDto } from './dto/invitation.dto.js';
+import { InvitationTokenDto } from './dto/invitation-token.dto.js';
+import { InviteUserResponseDto } from './dto/invite-user-response.dto.js';
+import { InviteUserDto } from './dto/invite-user.dto.js';
+import { InvitationErrorCode } from './invitation-error-codes.js';
+import { InvitationsService } from './invitations.service.js';
+import { ParseCursorPipe, ParseFlagPipe, ParseLimitPipe } from './list-query.pipes.js';
+
+/** Error response examples: `{ name: [code, message] }`, shown under the response in Swagger UI. */
+function errorExamples(examples: Record<string, [string, string]>) {
+  return {
+    type: ErrorBody,
+    examples: Object.fromEntries(
+      Object.entries(examples).map(([name, [code, error]]) => [
+        name,
+        { summary: code, value: { error, code, requestId: '0f4c2a52-2c4e-4b8e-9a55-6c2c1bb4b1f3' } },
+      ]),
+    ),
+  };
+}
+
+const VALIDATION_400 = {
+  description: 'Invalid body, path id or query parameter; `details` lists each offending field',
+  ...errorExamples({
+    validation: ['VALIDATION_FAILED', 'Validation failed: email must be an email address such as test@mail.com'],
+    pathId: [
+      'INVALID_PATH_PARAMETER',
+      'userId must be a decimal integer between -9007199254740991 and 9007199254740991',
+    ],
+  }),
+};
+const NOT_CALLER_403 = {
+  description: 'The path `userId` is not the caller',
+  ...errorExamples({ notCaller: ['NOT_THE_CALLER', 'The path userId is not the caller'] }),
+};
+const ADMIN_403 = {
+  description: 'The path `userId` is not the caller, or the caller is not an active ADMIN of the organization',
+  ...errorExamples({
+    notCaller: ['NOT_THE_CALLER', 'The path userId is not the caller'],
+    notAdmin: ['NOT_ORGANIZATION_ADMIN', 'The caller is not an active admin of this organization'],
+  }),
+};
+const INVITE_409 = {
+  description: 'A live membership or a pending, unexpired invitation exists for that person and organization',
+  ...errorExamples({
+    member: [InvitationErrorCode.MEMBERSHIP_ALREADY_EXISTS, 'This person is already a member of the organization'],
+    pending: [
+      InvitationErrorCode.INVITATION_ALREADY_PENDING,
+      'This person already has a pending invitation to the organization; resend it instead',
+    ],
+  }),
+};
+const INVITATION_404 = {
+  description: 'No such invitation (or, on the invitee routes, not one of the caller’s)',
+  ...errorExamples({ notFound: [InvitationErrorCode.INVITATION_NOT_FOUND, 'No such invitation'] }),
+};
+const INVITATION_410 = {
+  description: 'The invitation can no longer be answered: expired, revoked, declined, or its membership has ended',
+  ...errorExamples({
+    expired: [
+      InvitationErrorCode.INVITATION_EXPIRED,
+      'The invitation has expired; ask an admin of the organization to resend it',
+    ],
+    revoked: [InvitationErrorCode.INVITATION_REVOKED, 'The invitation was revoked'],
+    declined: [InvitationErrorCode.INVITATION_DECLINED, 'The invitation was declined'],
+  }),
+};
+const ACCEPTED_409 = {
+  description: 'The invitation was already accepted',
+  ...errorExamples({
+    accepted: [InvitationErrorCode.INVITATION_ALREADY_ACCEPTED, 'The invitation was already accepted'],
+  }),
+};
+const JSON_415 = {
+  description: 'The body is not `application/json`',
+  ...errorExamples({
+    mediaType: ['UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be sent as application/json'],
+  }),
+};
+
+const SEED_INVITE_EXAMPLE = {
+  email: 'test@mail.com',
+  scope: 1,
+  permissions: { group: 0, manage: [1, 2], read: [1, 2] },
+  professionId: 1,
+};
+const SEED_INVITE_RESPONSE = {
+  data: {
+    userId: 2,
+    organizationId: 1,
+    scope: 1,
+    permissions: { group: 0, read: [1, 2], manage: [1, 2] },
+    professionId: 1,
+    status: 'invited',
+    deletedAt: null,
+    updatedAt: '2024-12-09T14:23:00.000Z',
+    createdAt: '2024-12-09T14:23:00.000Z',
+  },
+};
+const ACCEPTED_EXAMPLE = {
+  data: { ...SEED_INVITE_RESPONSE.data, scope: 2, status: 'active', updatedAt: '2024-12-10T09:00:00.000Z' },
+};
+const DECLINED_EXAMPLE = {
+  data: { ...SEED_INVITE_RESPONSE.data, scope: 2, deletedAt: '2024-12-10T09:00:00.000Z' },
+};
+const TOKEN_EXAMPLE = { token: 'mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m' };
+
+@ApiTags('invitations')
+@Authenticated()
+@Controller('users-organizations/v1')
+export class InvitationsController {
+  constructor(private readonly invitations: InvitationsService) {}
+
+  @Post('rs/na/:userId/invite')
+  @HttpCode(201)
+  @RateLimited()
+  @ApiOperation({
+    operationId: 'createInviteUserOrganization',
+    summary: 'Create invite user organization',
+    description: [
+      'Invites a person, by email, into an organization the caller administers. The person is found by email',
+      '(case-insensitively) or created with status `invited`; the invitation is a membership with status `invited`',
+      'that expires after `INVITATION_TTL` (default 7 days). The invitation email (naming the organization and the',
+      'inviter, with the accept link) is queued in the same transaction and sent by the mail worker: a mail outage',
+      'never fails the invite. An expired invitation for the same person and organization is retired and replaced.',
+      '',
+      'The organization is the `organizationId` query parameter, else the session token’s organization, else the',
+      'only organization where the caller is an active ADMIN (none: 403; several: 400 asking for `organizationId`).',
+    ].join('\n'),
+  })
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiQuery({
+    name: 'organizationId',
+    required: false,
+    description: 'The organization to invite into (decimal integer)',
+    example: 1,
+  })
+  @ApiBody({
+    type: CreateInviteUserOrganizationDto,
+    description: 'Details required to create invite user organization',
+    examples: {
+      seed: { summary: 'The seed page’s example', value: SEED_INVITE_EXAMPLE },
+      member: {
+        summary: 'A member without a profession',
+        value: { email: 'new.person@example.com', scope: 2, permissions: { group: 0, read: [], manage: [] } },
+      },
+    },
+  })
+  @ApiCreatedResponse({
+    description: 'The invite user organization has been created',
+    type: MembershipResponseDto,
+    example: SEED_INVITE_RESPONSE,
+  })
+  @ApiBadRequestResponse({
+    ...VALIDATION_400,
+    examples: {
+      ...VALIDATION_400.examples,
+      organizationRequired: {
+        summary: 'ORGANIZATION_REQUIRED',
+        value: {
+          error: 'The caller administers 2 organizations: pass organizationId to choose one',
+          code: 'ORGANIZATION_REQUIRED',
+          requestId: '0f4c2a52-2c4e-4b8e-9a55-6c2c1bb4b1f3',
+        },
+      },
+    },
+  })
+  @ApiForbiddenResponse(ADMIN_403)
+  @ApiConflictResponse(INVITE_409)
+  @ApiUnsupportedMediaTypeResponse(JSON_415)
+  createInviteUserOrganization(
+    @CurrentAuth() auth: AuthContext,
+    @PathId('userId') userId: number,
+    @Query('organizationId', ParseOptionalIdPipe) organizationId: number | undefined,
+    @Body() body: CreateInviteUserOrganizationDto,
+    @RequestId() requestId: string,
+  ): Promise<MembershipResponseDto> {
+    return this.invitations.createInviteUserOrganization(auth, userId, body, organizationId, requestId);
+  }
+
+  @Post('users/invite')
+  @RateLimited()
+  @HttpCode(201)
+  @ApiOperation({
+    operationId: 'inviteUser',
+    summary: 'Invite user',
+    description: [
+      'Invites a new user to the organization with specified role and organization (DoiT style; a CLI such as',
+      'restish names it `invite-user`). The same rules as `createInviteUserOrganization`, with the permissions',
+      '`{ group: 0, read: [], manage: [] }`. `roleId` is `"1"`/`"admin"` or `"2"`/`"member"` (default member);',
+      'ids are strings.',
+    ].join('\n'),
+  })
+  @ApiBody({
+    type: InviteUserDto,
+    examples: {
+      member: { summary: 'A member, in the session’s organization', value: { email: 'new.person@example.com' } },
+      admin: {
+        summary: 'An admin of organization 1',
+        value: { email: 'new.admin@example.com', roleId: 'admin', organizationId: '1' },
+      },
+    },
+  })
+  @ApiCreatedResponse({
+    description: 'Created - User invitation created successfully.',
+    type: InviteUserResponseDto,
+    example: {
+      message: 'Invitation created; an email to new.person@example.com is on its way',
+      user: { id: '42', email: 'new.person@example.com', roleId: '2', organizationId: '1', status: 'invited' },
+    },
+  })
+  @ApiBadRequestResponse({
+    description: 'Bad Request: invalid email, unknown `roleId`, malformed `organizationId`, or unknown fields',
+    ...errorExamples({
+      roleId: ['VALIDATION_FAILED', 'Validation failed: roleId must be one of "1", "admin", "2", "member"'],
+      organizationRequired: [
+        'ORGANIZATION_REQUIRED',
+        'The caller administers 2 organizations: pass organizationId to choose one',
+      ],
+    }),
+  })
+  @ApiForbiddenResponse({
+    description: 'Forbidden: the caller is not an active ADMIN of the organization',
+    ...errorExamples({
+      notAdmin: ['NOT_ORGANIZATION_ADMIN', 'The caller is not an active admin of this organization'],
+    }),
+  })
+  @ApiConflictResponse(INVITE_409)
+  @ApiUnsupportedMediaTypeResponse(JSON_415)
+  inviteUser(
+    @CurrentAuth() auth: AuthContext,
+    @Body() body: InviteUserDto,
+    @RequestId() requestId: string,
+  ): Promise<InviteUserResponseDto> {
+    return this.invitations.inviteUser(auth, body, requestId);
+  }
+
+  @Get('rs/na/:userId/invitations')
+  @ApiOperation({
+    operationId: 'getInvitationsUserOrganization',
+    summary: 'List my pending invitations',
+    description: [
+      'The caller’s pending invitations, newest first, with the organization, the inviter, the expiry and the',
+      'delivery of the email. Expired invitations only with `includeExpired=true`. Cursor pagination: pass the',
+      'previous page’s `nextCursor` as `cursor`. (An organization’s admins list its invitations with the members',
+      'list and `status=invited`.)',
+    ].join('\n'),
+  })
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiQuery({ name: 'limit', required: false, description: 'Page size, 1..100 (default 20)', example: 20 })
+  @ApiQuery({ name: 'cursor', required: false, description: 'The previous page’s `nextCursor`' })
+  @ApiQuery({
+    name: 'includeExpired',
+    required: false,
+    description: 'Also list expired invitations (true/false, default false)',
+    enum: ['true', 'false'],
+  })
+  @ApiOkResponse({ description: 'One page of invitations', type: InvitationListResponseDto })
+  @ApiBadRequestResponse(VALIDATION_400)
+  @ApiForbiddenResponse(NOT_CALLER_403)
+  getInvitationsUserOrganization(
+    @CurrentAuth() auth: AuthContext,
+    @PathId('userId') userId: number,
+    @Query('limit', ParseLimitPipe) limit: number,
+    @Query('cursor', ParseCursorPipe) cursor: string | undefined,
+    @Query('includeExpired', ParseFlagPipe) includeExpired: boolean,
+  ): Promise<InvitationListResponseDto> {
+    return this.invitations.listMine(auth, userId, { cursor, limit, includeExpired });
+  }
+
+  @Get('rs/na/:userId/invitations/:invitationId')
+  @ApiOperation({
+    operationId: 'getInvitationUserOrganization',
+    summary: 'Get an invitation',
+    description:
+      'One invitation, for its invitee or an active ADMIN of its organization: its state and the delivery of its latest email (admins also see the delivery error).',
+  })
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
+  @ApiOkResponse({ description: 'The invitation', type: InvitationResponseDto })
+  @ApiBadRequestResponse(VALIDATION_400)
+  @ApiForbiddenResponse(ADMIN_403)
+  @ApiNotFoundResponse(INVITATION_404)
+  getInvitationUserOrganization(
+    @CurrentAuth() auth: AuthContext,
+    @PathId('userId') userId: number,
+    @PathId('invitationId') invitationId: number,
+  ): Promise<InvitationResponseDto> {
+    return this.invitations.getInvitation(auth, userId, invitationId);
+  }
+
+  @Post('rs/na/:userId/invitations/:invitationId/resend')
+  @HttpCode(200)
+  @RateLimited()
+  @ApiOperation({
+    operationId: 'resendInviteUserOrganization',
+    summary: 'Resend an invitation',
+    description: [
+      'For an active ADMIN of the invitation’s organization: issues a new token (the previous link stops working),',
+      'restarts the expiry (`INVITATION_TTL`) and emails the invitation again. Works on a pending or expired',
+      'invitation. At most `INVITATION_RESEND_LIMIT` (default 3) resends per invitation per rolling hour: beyond,',
+      '429 with `Retry-After`.',
+    ].join('\n'),
+  })
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
+  @ApiOkResponse({
+    description: 'Resent; the new email is queued (`mail.status` pending)',
+    type: InvitationResponseDto,
+  })
+  @ApiBadRequestResponse(VALIDATION_400)
+  @ApiForbiddenResponse(ADMIN_403)
+  @ApiNotFoundResponse(INVITATION_404)
+  @ApiConflictResponse(ACCEPTED_409)
+  @ApiGoneResponse({
+    description: 'The invitation was revoked or declined, or its membership has ended: invite again instead',
+    ...errorExamples({ revoked: [InvitationErrorCode.INVITATION_REVOKED, 'The invitation was revoked'] }),
+  })
+  @ApiTooManyRequestsResponse({
+    description: 'Resent too often; `Retry-After` (seconds) says when the next resend fits',
+    headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', example: 1800 } } },
+    ...errorExamples({
+      limited: [
+        InvitationErrorCode.INVITATION_RESEND_LIMITED,
+        'This invitation was already resent 3 times in the last hour; retry in 1800 s',
+      ],
+    }),
+  })
+  resendInviteUserOrganization(
+    @CurrentAuth() auth: AuthContext,
+    @PathId('userId') userId: number,
+    @PathId('invitationId') invitationId: number,
+    @RequestId() requestId: string,
+  ): Promise<InvitationResponseDto> {
+    return this.invitations.resend(auth, userId, invitationId, requestId);
+  }
+
+  @Delete('rs/na/:userId/invitations/:invitationId')
+  @ApiOperation({
+    operationId: 'deleteInviteUserOrganization',
+    summary: 'Revoke an invitation',
+    description: [
+      'For an active ADMIN of the invitation’s organization: revokes a pending or expired invitation (a soft',
+      'delete with reason `revoked`); its link stops working and an unsent email is cancelled. Revoking twice',
+      'answers the same. An accepted invitation is a membership: remove the member instead (409).',
+    ].join('\n'),
+  })
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
+  @ApiOkResponse({ description: 'Revoked (`state` revoked, `deletedAt` set)', type: InvitationResponseDto })
+  @ApiBadRequestResponse(VALIDATION_400)
+  @ApiForbiddenResponse(ADMIN_403)
+  @ApiNotFoundResponse(INVITATION_404)
+  @ApiConflictResponse(ACCEPTED_409)
+  @ApiGoneResponse({
+    description: 'The invitation was declined or had already been retired as expired',
+    ...errorExamples({ declined: [InvitationErrorCode.INVITATION_DECLINED, 'The invitation was declined'] }),
+  })
+  deleteInviteUserOrganization(
+    @CurrentAuth() auth: AuthContext,
+    @PathId('userId') userId: number,
+    @PathId('invitationId') invitationId: number,
+    @RequestId() requestId: string,
+  ): Promise<InvitationResponseDto> {
+    return this.invitations.revoke(auth, userId, invitationId, requestId);
+  }
+
+  @Post('rs/na/:userId/invitations/:invitationId/accept')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'acceptInviteUserOrganization',
+    summary: 'Accept one of my invitations',
+    description:
+      'The invitee accepts: the membership and the user become `active`. Accepting twice returns the same membership. Expired, revoked or declined: 410.',
+  })
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
+  @ApiOkResponse({ description: 'The membership, now active', type: MembershipResponseDto, example: ACCEPTED_EXAMPLE })
+  @ApiBadRequestResponse(VALIDATION_400)
+  @ApiForbiddenResponse(NOT_CALLER_403)
+  @ApiNotFoundResponse(INVITATION_404)
+  @ApiGoneResponse(INVITATION_410)
+  acceptInviteUserOrganization(
+    @CurrentAuth() auth: AuthContext,
+    @PathId('userId') userId: number,
+    @PathId('invitationId') invitationId: number,
+    @RequestId() requestId: string,
+  ): Promise<MembershipResponseDto> {
+    return this.invitations.answerById(auth, userId, invitationId, 'accept', requestId);
+  }
+
+  @Post('rs/na/:userId/invitations/:invitationId/decline')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'declineInviteUserOrganization',
+    summary: 'Decline one of my invitations',
+    description:
+      'The invitee declines: the invitation is soft-deleted with reason `declined`. Declining twice answers the same. Already accepted: 409 (leave the organization instead). Expired or revoked: 410.',
+  })
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
+  @ApiOkResponse({ description: 'The declined invitation', type: MembershipResponseDto, example: DECLINED_EXAMPLE })
+  @ApiBadRequestResponse(VALIDATION_400)
+  @ApiForbiddenResponse(NOT_CALLER_403)
+  @ApiNotFoundResponse(INVITATION_404)
+  @ApiConflictResponse(ACCEPTED_409)
+  @ApiGoneResponse(INVITATION_410)
+  declineInviteUserOrganization(
+    @CurrentAuth() auth: AuthContext,
+    @PathId('userId') userId: number,
+    @PathId('invitationId') invitationId: number,
+    @RequestId() requestId: string,
+  ): Promise<MembershipResponseDto> {
+    return this.invitations.answerById(auth, userId, invitationId, 'decline', requestId);
+  }
+
+  @Post('invitations/accept')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'acceptInviteUserOrganizationByToken',
+    summary: 'Accept an invitation with the emailed token',
+    description:
+      'For the page behind the email’s accept link: the signed-in invitee sends the link’s token. The caller must be the invited person (else 403). Accepting twice returns the same membership; a token replaced by a resend is unknown (404).',
+  })
+  @ApiBody({
+    type: InvitationTokenDto,
+    examples: { token: { summary: 'The token of the link', value: TOKEN_EXAMPLE } },
+  })
+  @ApiOkResponse({ description: 'The membership, now active', type: MembershipResponseDto, example: ACCEPTED_EXAMPLE })
+  @ApiBadRequestResponse(VALIDATION_400)
+  @ApiForbiddenResponse({
+    description: 'The invitation is addressed to another account',
+    ...errorExamples({
+      otherAccount: [
+        InvitationErrorCode.INVITATION_NOT_FOR_CALLER,
+        'This invitation is addressed to another account; sign in as the invited person',
+      ],
+    }),
+  })
+  @ApiNotFoundResponse({
+    description: 'No invitation has this token (never issued, or replaced by a resend)',
+    ...errorExamples({ notFound: [InvitationErrorCode.INVITATION_NOT_FOUND, 'No such invitation'] }),
+  })
+  @ApiGoneResponse(INVITATION_410)
+  @ApiUnsupportedMediaTypeResponse(JSON_415)
+  acceptInviteUserOrganizationByToken(
+    @CurrentAuth() auth: AuthContext,
+    @Body() body: InvitationTokenDto,
+    @RequestId() requestId: string,
+  ): Promise<MembershipResponseDto> {
+    return this.invitations.answerByToken(auth, body.token, 'accept', requestId);
+  }
+
+  @Post('invitations/decline')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'declineInviteUserOrganizationByToken',
+    summary: 'Decline an invitation with the emailed token',
+    description:
+      'The signed-in invitee declines with the link’s token. The caller must be the invited person (else 403). Declining twice answers the same; already accepted: 409.',
+  })
+  @ApiBody({
+    type: InvitationTokenDto,
+    examples: { token: { summary: 'The token of the link', value: TOKEN_EXAMPLE } },
+  })
+  @ApiOkResponse({ description: 'The declined invitation', type: MembershipResponseDto, example: DECLINED_EXAMPLE })
+  @ApiBadRequestResponse(VALIDATION_400)
+  @ApiForbiddenResponse({
+    description: 'The invitation is addressed to another account',
+    ...errorExamples({
+      otherAccount: [
+        InvitationErrorCode.INVITATION_NOT_FOR_CALLER,
+        'This invitation is addressed to another account; sign in as the invited person',
+      ],
+    }),
+  })
+  @ApiNotFoundResponse({
+    description: 'No invitation has this token (never issued, or replaced by a resend)',
+    ...errorExamples({ notFound: [InvitationErrorCode.INVITATION_NOT_FOUND, 'No such invitation'] }),
+  })
+  @ApiConflictResponse(ACCEPTED_409)
+  @ApiGoneResponse(INVITATION_410)
+  @ApiUnsupportedMediaTypeResponse(JSON_415)
+  declineInviteUserOrganizationByToken(
+    @CurrentAuth() auth: AuthContext,
+    @Body() body: InvitationTokenDto,
+    @RequestId() requestId: string,
+  ): Promise<MembershipResponseDto> {
+    return this.invitations.answerByToken(auth, body.token, 'decline', requestId);
+  }
+}

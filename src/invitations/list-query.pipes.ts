@@ -1,0 +1,56 @@
+import { BadRequestException, Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { CommonErrorCode } from '../common/error-codes.js';
+import { errorBody } from '../common/error-body.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+const invalid = (name: string, message: string) =>
+  new BadRequestException(
+    errorBody(`Validation failed: ${name} ${message}`, CommonErrorCode.VALIDATION_FAILED, {
+      details: [{ path: name, message }],
+    }),
+  );
+
+/** `limit`: a decimal integer 1..100, default 20. */
+@Injectable()
+export class ParseLimitPipe implements PipeTransform<unknown, number> {
+  transform(value: unknown, metadata: ArgumentMetadata): number {
+    if (value === undefined) {
+      return DEFAULT_PAGE_SIZE;
+    }
+    const n = typeof value === 'string' && /^[0-9]{1,3}$/.test(value) ? Number(value) : NaN;
+    if (!(n >= 1 && n <= MAX_PAGE_SIZE)) {
+      throw invalid(metadata.data ?? 'limit', `must be an integer between 1 and ${MAX_PAGE_SIZE}`);
+    }
+    return n;
+  }
+}
+
+/** A `true`/`false` query flag, default false. */
+@Injectable()
+export class ParseFlagPipe implements PipeTransform<unknown, boolean> {
+  transform(value: unknown, metadata: ArgumentMetadata): boolean {
+    if (value === undefined || value === 'false') {
+      return false;
+    }
+    if (value === 'true') {
+      return true;
+    }
+    throw invalid(metadata.data ?? 'flag', 'must be true or false');
+  }
+}
+
+/** `cursor`: an opaque string of bounded length (decoded by the service). */
+@Injectable()
+export class ParseCursorPipe implements PipeTransform<unknown, string | undefined> {
+  transform(value: unknown, metadata: ArgumentMetadata): string | undefined {
+    if (value === undefined) {
+      return undefined;
+    }
+    if (typeof value !== 'string' || value.length > 64) {
+      throw invalid(metadata.data ?? 'cursor', 'must be a cursor returned by a previous page');
+    }
+    return value;
+  }
+}

@@ -1,0 +1,113 @@
+import { performance } from 'node:perf_hooks';
+import { SMTPServer, type SMTPServerError } from 'smtp-server';
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  /** The message as received, with quoted-printable soft breaks and escapes decoded. */
+  raw: string;
+  /** performance.now() when the server had the whole message. */
+  receivedAt: number;
+}
+
+export interface TestSmtpServer {
+  url: string;
+  messages: ReceivedMail[];
+  /** Resolves with the first message (already received or to come) to that recipient. */
+  waitFor(recipient: string, timeoutMs?: number): Promise<ReceivedMail>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real SMTP server on a loopback port, for the e2e tests. Recipients whose local part
+ * starts with `reject` get a permanent 550, `tempfail` a transient 451, `slow` an answer
+ * after 300 ms; others are accepted.
+ * Like many servers, smtp-server waits 100 ms before its greeting (early-talker detection), so
+ * the first mail of each connection takes ~100 ms longer; the worker's pool reuses connections.
+ */
+export async function startSmtpServer(): Promise<TestSmtpServer> {
+  const messages: ReceivedMail[] = [];
+  const waiters: { recipient: string; resolve: (m: ReceivedMail) => void }[] = [];
+  const smtpError = (message: string, responseCode: number): SMTPServerError =>
+    Object.assign(new Error(message), { responseCode });
+
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    disableReverseLookup: true,
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      const local = address.address.toLowerCase();
+      if (local.startsWith('reject')) {
+        callback(smtpError('Mailbox unavailable', 550));
+      } else if (local.startsWith('tempfail')) {
+        callback(smtpError('Try again later', 451));
+      } else if (local.startsWith('slow')) {
+        setTimeout(() => callback(), 300);
+      } else {
+        callback();
+      }
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const mail: ReceivedMail = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+          raw: decodeQuotedPrintable(Buffer.concat(chunks).toString('utf8')),
+          receivedAt: performance.now(),
+        };
+        messages.push(mail);
+        for (const w of waiters.filter((w) => mail.to.includes(w.recipient))) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(mail);
+        }
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.server.address() as { port: number };
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    waitFor(recipient, timeoutMs = 10000) {
+      const to = recipient.toLowerCase();
+      const already = messages.find((m) => m.to.includes(to));
+      if (already) {
+        return Promise.resolve(already);
+      }
+      return new Promise<ReceivedMail>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`No mail to ${recipient} within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({
+          recipient: to,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function decodeQuotedPrintable(text: string): string {
+  return text
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** The invitation token in a received mail's accept link. */
+export function tokenFrom(mail: ReceivedMail): string {
+  const match = /[?&]token=([A-Za-z0-9_-]{43})\b/.exec(mail.raw);
+  if (!match) {
+    throw new Error(`No accept link with a token in:\n${mail.raw}`);
+  }
+  return match[1];
+}
