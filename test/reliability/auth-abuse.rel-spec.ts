@@ -64,8 +64,16 @@ describe('auth abuse', () => {
     await app?.close();
   });
 
+  interface Route {
+    name: string;
+    method: string;
+    path: string;
+    as: Identity;
+    body?: Record<string, unknown>;
+  }
+
   /** The routes tried, each with the identity whose real credentials would pass it. */
-  const routes = () => [
+  const routes = (): Route[] => [
     { name: 'list members', method: 'GET', path: `${V1}/rs/na/${admin.userId}/members`, as: admin },
     {
       name: 'change a member',
@@ -80,6 +88,20 @@ describe('auth abuse', () => {
       method: 'DELETE',
       path: `${V1}/rs/na/${admin.userId}/organizations/${organizationId}/membership`,
       as: admin,
+    },
+    {
+      name: 'invite (rs)',
+      method: 'POST',
+      path: `${V1}/rs/na/${admin.userId}/invite`,
+      as: admin,
+      body: { email: 'abuse.invitee@example.com', scope: 2, permissions: { group: 0, read: [], manage: [] } },
+    },
+    {
+      name: 'invite (users)',
+      method: 'POST',
+      path: `${V1}/users/invite`,
+      as: admin,
+      body: { email: 'abuse.invitee2@example.com', roleId: 'member' },
     },
     {
       name: 'bo register',
@@ -98,7 +120,7 @@ describe('auth abuse', () => {
     { name: 'bo audit trail', method: 'GET', path: `${V1}/bo/audit-events`, as: backoffice },
   ];
 
-  const call = (route: ReturnType<typeof routes>[number], headers: Headers) =>
+  const call = (route: Route, headers: Headers) =>
     answer(app.url, route.path, {
       method: route.method,
       headers: { ...headers, ...(route.body ? { 'content-type': 'application/json' } : {}) },
@@ -231,7 +253,7 @@ describe('auth abuse', () => {
     const otherOrganization = await createOrganization(app.t.dataSource);
     const before = await fingerprint();
     const h = (id: Identity) => ({ authorization: `Bearer ${id.bearer}`, 'x-session-token': id.session });
-    const attempts: [string, ReturnType<typeof routes>[number], Headers][] = [];
+    const attempts: [string, Route, Headers][] = [];
     for (const route of routes()) {
       if (route.as === backoffice) {
         attempts.push([`${route.name} without the backoffice role`, route, h(admin)]);
@@ -248,7 +270,9 @@ describe('auth abuse', () => {
         attempts.push([`${route.name} with another caller's path id`, route, h(other)]);
         attempts.push([
           `${route.name} in an organization the admin does not administer`,
-          { ...route, path: `${route.path}?organizationId=${otherOrganization}` },
+          route.name === 'invite (users)'
+            ? { ...route, body: { ...route.body, organizationId: String(otherOrganization) } }
+            : { ...route, path: `${route.path}?organizationId=${otherOrganization}` },
           h(admin),
         ]);
       }
@@ -273,7 +297,7 @@ describe('auth abuse', () => {
   afterAll(() => {
     recordFigure(
       SECTION,
-      'credential abuses tried (catalogue × 7 routes + 700 generated) / accepted',
+      `credential abuses tried (catalogue × ${routes().length} routes + 700 generated) / accepted`,
       `${tried} / ${accepted.length}`,
     );
     recordFigure(

@@ -187,10 +187,55 @@ export async function lastAdminRemovalRace(ctx: RaceContext): Promise<TrialResul
   };
 }
 
+/**
+ * The same invitation (same email, same organization), `concurrency` times: one 201, the rest
+ * 409; one invitee user, one live membership, one queued email.
+ */
+export async function inviteRace(ctx: RaceContext): Promise<TrialResult> {
+  const organizationId = await createOrganization(ctx.ds);
+  const adminId = await createUser(ctx.ds);
+  await addMembership(ctx.ds, { userId: adminId, organizationId, scope: Scope.ADMIN });
+  const headers = await headersFor(ctx, adminId);
+  const email = `race.${randomBytes(6).toString('hex')}@example.com`;
+  const results = await fire(ctx, (i) =>
+    // both seed routes, alternately: the same invitation either way
+    i % 2 === 0
+      ? {
+          method: 'POST',
+          path: `${V1}/rs/na/${adminId}/invite?organizationId=${organizationId}`,
+          headers,
+          body: { email, scope: Scope.MEMBER, permissions: { group: 0, read: [], manage: [] } },
+        }
+      : {
+          method: 'POST',
+          path: `${V1}/users/invite`,
+          headers,
+          body: { email: email.toUpperCase(), roleId: 'member', organizationId: String(organizationId) },
+        },
+  );
+  const winners = results.filter((r) => r.status === 201).length;
+  const users = await countRows(ctx.ds, 'users', 'lower(email) = $1 AND deleted_at IS NULL', [email]);
+  const memberships = await countRows(
+    ctx.ds,
+    'user_organizations uo JOIN users u ON u.id = uo.user_id',
+    'lower(u.email) = $1 AND uo.organization_id = $2 AND uo.deleted_at IS NULL',
+    [email, organizationId],
+  );
+  const mails = await countRows(ctx.ds, 'mail_outbox', 'lower(recipient) = $1', [email]);
+  const losersOk = results.every((r) => r.status === 201 || r.status === 409);
+  return {
+    winners,
+    statuses: tally(results.map((r) => `${r.status}${r.status === 409 ? ` ${String(jsonOf(r)?.code)}` : ''}`)),
+    consistent: users === 1 && memberships === 1 && mails === 1 && losersOk,
+    detail: `users ${users}, live memberships ${memberships}, mails ${mails}`,
+  };
+}
+
 export type Trial = (ctx: RaceContext) => Promise<TrialResult>;
 
 export const TRIALS: [string, Trial][] = [
   ['identical registrations', registrationRace],
+  ['identical invitations (both invite routes, email in two cases)', inviteRace],
   ['one Idempotency-Key', idempotencyRace],
   ['last admin: both demote themselves', lastAdminDemotionRace],
   ['last admin: each removes the other', lastAdminRemovalRace],
