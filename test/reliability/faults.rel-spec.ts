@@ -4,7 +4,8 @@ import pg from 'pg';
 import { Scope } from '../../src/memberships/membership.constants.js';
 import { addMembership, createOrganization, createUser } from '../utils/fixtures.js';
 import { privatePostgresAvailable, startPrivatePostgres, type PrivatePostgres } from '../utils/private-postgres.js';
-import { spawnService, type SpawnedService } from '../utils/spawned-service.js';
+import { freePort, spawnService, type SpawnedService } from '../utils/spawned-service.js';
+import { startSmtpServer, type TestSmtpServer } from '../utils/smtp-test-server.js';
 import { ms, percentile, recordFigure } from './utils/figures.js';
 import { answer, jsonOf, send } from './utils/http.js';
 import { Load, isOk, sleep, tally, type LoadRequest, type LoadResult } from './utils/load.js';
@@ -396,6 +397,75 @@ describe('faults', () => {
     expect(refused.length).toBeGreaterThan(0);
     expect(code).toBe(0);
     expect(exitAt - termAt).toBeLessThan(delayMs + graceMs);
+  });
+
+  it('SMTP down: invitations still 201, their emails retried, and each delivered once when it is back', async () => {
+    const smtpPort = await freePort();
+    const mailing = await spawnService({
+      DATABASE_URL: db.url,
+      ...SERVICE_SECRETS,
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      MAIL_POLL_INTERVAL_MS: '100',
+      MAIL_RETRY_BASE_MS: '200',
+      MAIL_RETRY_MAX_MS: '1000',
+      MAIL_MAX_ATTEMPTS: '50',
+      MAIL_SEND_TIMEOUT_MS: '1000',
+      MAIL_LEASE_MS: '4000',
+    });
+    let smtp: TestSmtpServer | undefined;
+    try {
+      const emails = Array.from({ length: 20 }, (_, i) => `smtp.down.${i}.${Date.now().toString(36)}@example.com`);
+      const invites = [];
+      for (const email of emails) {
+        invites.push(
+          await answer(mailing.url, `${V1}/rs/na/${adminUserId}/invite?organizationId=${organizationId}`, {
+            method: 'POST',
+            headers: { ...readHeaders, 'content-type': 'application/json' },
+            body: JSON.stringify({ email, scope: Scope.MEMBER, permissions: { group: 0, read: [], manage: [] } }),
+          }),
+        );
+      }
+      await sleep(2500);
+      const mails = async () =>
+        (
+          await pool.query<{ recipient: string; status: string; attempts: number }>(
+            `SELECT recipient, status, attempts FROM mail_outbox WHERE recipient = ANY($1)`,
+            [emails],
+          )
+        ).rows;
+      const during = await mails();
+      const backAt = performance.now();
+      smtp = await startSmtpServer(smtpPort);
+      const delivered = await Promise.all(emails.map((e) => smtp!.waitFor(e, 20_000)));
+      const deliveredAt = Math.max(...delivered.map((m) => m.receivedAt));
+      await sleep(500);
+      const after = await mails();
+      const inviteMs = invites.map((r) => r.ms);
+      recordFigure(
+        SECTION,
+        'SMTP down: invitations answered; time (max)',
+        `${invites.length}: ${[...new Set(invites.map((r) => r.status))].join(', ')}; ${ms(Math.max(...inviteMs))}`,
+      );
+      recordFigure(
+        SECTION,
+        'SMTP down: emails after 2.5 s (status, delivery attempts)',
+        `${during.length} ${[...new Set(during.map((m) => m.status))].join(', ')}, attempts ${Math.min(...during.map((m) => m.attempts))}–${Math.max(...during.map((m) => m.attempts))}`,
+      );
+      recordFigure(
+        SECTION,
+        'SMTP back: emails delivered / duplicates; time to deliver all',
+        `${new Set(smtp.messages.map((m) => m.to[0])).size} of ${emails.length} / ${smtp.messages.length - emails.length}; ${ms(deliveredAt - backAt)}`,
+      );
+      expect(invites.map((r) => r.status)).toEqual(Array(emails.length).fill(201));
+      expect(Math.max(...inviteMs)).toBeLessThan(2000);
+      expect(during).toHaveLength(emails.length);
+      expect(during.every((m) => m.status === 'pending' && m.attempts >= 2)).toBe(true);
+      expect(smtp.messages).toHaveLength(emails.length);
+      expect(after.every((m) => m.status === 'sent')).toBe(true);
+    } finally {
+      await mailing.stop();
+      await smtp?.close();
+    }
   });
 
   it('loses no acknowledged write: every 2xx registration is in the database', async () => {
