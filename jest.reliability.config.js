@@ -4,6 +4,9 @@
 // clusters, so they must not compete with each other for the machine's two cores.
 import base from './jest.config.js';
 
+// read by specs that record figures only in this suite (src/common/regex-safety.spec.ts)
+process.env.RELIABILITY_RUN = '1';
+
 /** @type {import('jest').Config} */
 export default {
   ...base,
