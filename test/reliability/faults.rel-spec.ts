@@ -8,7 +8,7 @@ import { freePort, spawnService, type SpawnedService } from '../utils/spawned-se
 import { startSmtpServer, type TestSmtpServer } from '../utils/smtp-test-server.js';
 import { ms, percentile, recordFigure } from './utils/figures.js';
 import { answer, jsonOf, send } from './utils/http.js';
-import { Load, isOk, sleep, tally, type LoadRequest, type LoadResult } from './utils/load.js';
+import { Load, countBy, isOk, sleep, tally, tallyOutcomes, type LoadRequest, type LoadResult } from './utils/load.js';
 import { SERVICE_SECRETS, poolAsDataSource, serviceConfig, tokensOf } from './utils/world.js';
 
 /**
@@ -161,7 +161,7 @@ describe('faults', () => {
     recordFigure(
       SECTION,
       'database stopped: /health/ready, /health/live during the outage',
-      `${tally2(probes.filter((p) => p.path === '/health/ready'))}; ${tally2(probes.filter((p) => p.path === '/health/live'))}`,
+      `${countBy(probes.filter((p) => p.path === '/health/ready').map((p) => p.status))}; ${countBy(probes.filter((p) => p.path === '/health/live').map((p) => p.status))}`,
     );
     recordFigure(
       SECTION,
@@ -194,7 +194,15 @@ describe('faults', () => {
     const freezeAt = performance.now();
     db.freeze();
     const health = probeHealth(service.url);
-    await sleep(9000);
+    await sleep(1000);
+    // a burst far beyond the pool (10): each waits at most the connect timeout for a connection
+    const burst = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => {
+        const r = mixed(i);
+        return send(service.url, r.path, { method: r.method, headers: r.headers, body: r.body, timeoutMs: 20_000 });
+      }),
+    );
+    await sleep(Math.max(0, 9000 - (performance.now() - freezeAt)));
     const probes = await health.stop();
     const thawAt = performance.now();
     db.thaw();
@@ -208,6 +216,9 @@ describe('faults', () => {
     const frozenMs = frozen.map((r) => r.outcome.ms);
     const inFlightAtThaw = load.between(freezeAt).filter((r) => r.endedAt >= thawAt && r.startedAt < thawAt);
     const after = first ? load.between(first.endedAt + 500) : [];
+    const metrics = (await answer(service.url, '/metrics')).text;
+    const waiting = Number(/^db_pool_requests_waiting(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? NaN);
+    const burstMs = burst.map((r) => r.ms);
     const stale: { n: number }[] = await pool
       .query(
         `SELECT count(*)::int AS n FROM pg_stat_activity
@@ -225,12 +236,17 @@ describe('faults', () => {
     recordFigure(
       SECTION,
       'database frozen: /health/live (max latency), /health/ready',
-      `${tally2(live)} (${ms(Math.max(...live.map((p) => p.ms)))}); ${tally2(ready)}`,
+      `${countBy(live.map((p) => p.status))} (${ms(Math.max(...live.map((p) => p.ms)))}); ${countBy(ready.map((p) => p.status))}`,
     );
     recordFigure(
       SECTION,
       'database thawed: time to the first success; requests after it',
       `${ms(first ? first.endedAt - thawAt : Infinity)}; ${after.length}: ${tally(after)}`,
+    );
+    recordFigure(
+      SECTION,
+      'database frozen: burst of 150 concurrent requests (pool of 10): answers; slowest; queries left waiting after thaw',
+      `${tallyOutcomes(burst)}; ${ms(Math.max(...burstMs))}; ${waiting}`,
     );
     recordFigure(SECTION, 'database thawed: sessions left idle in transaction', stale[0].n);
 
@@ -240,6 +256,9 @@ describe('faults', () => {
     // connect (2 s) + query (5 s) timeouts, and a margin
     expect(Math.max(...frozenMs)).toBeLessThan(8000);
     expect(inFlightAtThaw.length).toBeLessThanOrEqual(12);
+    expect(burst.every((r) => r.kind === 'answer' && r.status === 503)).toBe(true);
+    expect(Math.max(...burstMs)).toBeLessThan(8000);
+    expect(waiting).toBe(0);
     expect(new Set(live.map((p) => p.status))).toEqual(new Set(['200']));
     expect(Math.max(...live.map((p) => p.ms))).toBeLessThan(500);
     expect(ready.filter((p) => p.status === '200').length).toBeLessThanOrEqual(1);
@@ -484,11 +503,3 @@ describe('faults', () => {
     expect(lost).toEqual([]);
   });
 });
-
-function tally2(probes: { status: string }[]): string {
-  const counts = new Map<string, number>();
-  for (const p of probes) {
-    counts.set(p.status, (counts.get(p.status) ?? 0) + 1);
-  }
-  return [...counts.entries()].map(([s, n]) => `${s}×${n}`).join(', ');
-}

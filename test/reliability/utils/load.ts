@@ -81,15 +81,21 @@ export const statusOf = (r: LoadResult): string =>
 export const isOk = (r: LoadResult): boolean =>
   r.outcome.kind === 'answer' && r.outcome.status >= 200 && r.outcome.status < 300;
 
-export function tally(results: LoadResult[]): string {
+/** `200×3, 503×1`: how many of each label. */
+export function countBy(labels: string[]): string {
   const counts = new Map<string, number>();
-  for (const r of results) {
-    counts.set(statusOf(r), (counts.get(statusOf(r)) ?? 0) + 1);
+  for (const label of labels) {
+    counts.set(label, (counts.get(label) ?? 0) + 1);
   }
   return [...counts.entries()]
     .sort()
     .map(([s, n]) => `${s}×${n}`)
     .join(', ');
 }
+
+export const tally = (results: LoadResult[]): string => countBy(results.map(statusOf));
+
+export const tallyOutcomes = (outcomes: Outcome[]): string =>
+  countBy(outcomes.map((o) => (o.kind === 'answer' ? String(o.status) : o.failure)));
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
