@@ -253,11 +253,13 @@ describe('faults', () => {
     expect(frozen.length).toBeGreaterThan(10);
     expect(tally(frozen)).toMatch(/^503×\d+$/);
     expect(errorBodies(frozen)).toBe(true);
-    // connect (2 s) + query (5 s) timeouts, and a margin
-    expect(Math.max(...frozenMs)).toBeLessThan(8000);
+    // a request waiting for a connection gets its 503 within 2 s (DB_CONNECT_TIMEOUT_MS 1.5 s); one
+    // whose query went out on a pooled connection, after the query timeout (5 s)
+    expect(percentile(frozenMs, 50)).toBeLessThan(2000);
+    expect(Math.max(...frozenMs)).toBeLessThan(1500 + 5000 + 1000);
     expect(inFlightAtThaw.length).toBeLessThanOrEqual(12);
     expect(burst.every((r) => r.kind === 'answer' && r.status === 503)).toBe(true);
-    expect(Math.max(...burstMs)).toBeLessThan(8000);
+    expect(Math.max(...burstMs)).toBeLessThan(1500 + 5000 + 1000);
     expect(waiting).toBe(0);
     expect(new Set(live.map((p) => p.status))).toEqual(new Set(['200']));
     expect(Math.max(...live.map((p) => p.ms))).toBeLessThan(500);
