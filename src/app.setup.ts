@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
@@ -63,6 +64,28 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
 }
 
 /**
+ * From the start of a shutdown, every response says `Connection: close`, so each keep-alive
+ * connection ends after its next response. Without it, keep-alive clients (a load balancer's)
+ * went on sending on their open connections after the server stopped accepting new ones, so
+ * the drain never ended: the process waited out SHUTDOWN_GRACE_MS, exited 1 and cut the
+ * requests in flight (found by the reliability suite, issue #6).
+ */
+export function closeConnectionsAfterNextResponse(server: HttpServer): void {
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) =>
+    res.setHeader('Connection', 'close'),
+  );
+}
+
+/**
+ * Once the server stops accepting connections: close every connection as soon as it is idle,
+ * including those whose response was already under way when the shutdown began (they did not
+ * get `Connection: close`). Node closes the idle ones only once, when the server closes.
+ */
+export function closeIdleConnectionsUntilExit(server: HttpServer): void {
+  setInterval(() => server.closeIdleConnections(), 100).unref();
+}
+
+/**
  * SIGTERM/SIGINT: readiness turns 503 at once, and after SHUTDOWN_READINESS_DELAY_MS (time for
  * a load balancer to notice) the server stops accepting connections and lets in-flight
  * requests finish; past SHUTDOWN_GRACE_MS the process exits anyway. Nest's own
@@ -77,12 +100,15 @@ export function installGracefulShutdown(app: INestApplication, config: AppConfig
     }
     closing = true;
     app.get(ShutdownState).shuttingDown = true;
+    const server = app.getHttpServer() as HttpServer;
+    closeConnectionsAfterNextResponse(server);
     logger.log(`${signal}: draining (readiness 503 now, closing in ${config.http.shutdownReadinessDelayMs} ms)`);
     setTimeout(() => {
       logger.error(`Shutdown took longer than ${config.http.shutdownGraceMs} ms; exiting`);
       process.exit(1);
     }, config.http.shutdownReadinessDelayMs + config.http.shutdownGraceMs).unref();
     setTimeout(() => {
+      closeIdleConnectionsUntilExit(server);
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {

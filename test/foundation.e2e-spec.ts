@@ -109,6 +109,21 @@ describe('foundation', () => {
         .expect(400);
       expect(res.body).toMatchObject({ code: 'DUPLICATE_KEY', details: [{ path: 'email' }] });
     });
+
+    it.each(['__proto__', 'constructor', 'prototype'])(
+      'rejects a %s key as the unknown field it is (the validation pipe would drop it silently)',
+      async (key) => {
+        const res = await request(t.http)
+          .post('/users-organizations/v1/users/invite')
+          .set('content-type', 'application/json')
+          .send(`{"email":"a@example.com","permissions":{"${key}":{"admin":true}}}`)
+          .expect(400);
+        expect(res.body).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          details: [{ path: `permissions.${key}`, message: `property ${key} should not exist` }],
+        });
+      },
+    );
   });
 
   describe('schema', () => {

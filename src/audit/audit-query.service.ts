@@ -6,6 +6,7 @@ import { CommonErrorCode } from '../common/error-codes.js';
 import type { AuditEventPageDto } from './dto/audit-event-page.dto.js';
 import type { AuditEventDto } from './dto/audit-event.dto.js';
 import { DEFAULT_AUDIT_PAGE_SIZE, type ListAuditEventsQueryDto } from './dto/list-audit-events-query.dto.js';
+import { queryForRead } from '../database/read-retry.js';
 
 interface AuditRow {
   id: number | string;
@@ -83,7 +84,8 @@ export class AuditQueryService {
     if (before !== undefined) {
       where.push(`id < ${param(before)}`);
     }
-    const rows: AuditRow[] = await this.dataSource.query(
+    const rows = await queryForRead<AuditRow[]>(
+      this.dataSource,
       `SELECT id, occurred_at, action, actor_user_id, actor_session_id, organization_id,
               target_user_id, membership_id, before, after, request_id
          FROM audit_events

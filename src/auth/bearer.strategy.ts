@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
 import passport from 'passport';
-import { ExtractJwt, Strategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
+import { Strategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AuthErrorCode, BEARER_STRATEGY } from './auth.constants.js';
@@ -17,10 +17,29 @@ export interface BearerIdentity {
 export const HMAC_ALGORITHMS = ['HS256'] as const;
 export const JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
 
+/**
+ * The token of an `Authorization: Bearer <token>` header, or null without one. Everything after
+ * the scheme is the token: passport-jwt's own extractor takes the first word and ignores the
+ * rest, so `Bearer <valid token> anything` passed (found by the reliability suite, issue #6);
+ * here the extra word makes an invalid token.
+ */
+export function bearerTokenFrom(req: { headers: { authorization?: unknown } }): string | null {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') {
+    return null;
+  }
+  const space = header.indexOf(' ');
+  if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') {
+    return null;
+  }
+  const token = header.slice(space + 1).trim();
+  return token === '' ? null : token;
+}
+
 function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {
   const { auth } = config;
   const common = {
-    jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+    jwtFromRequest: bearerTokenFrom,
     ignoreExpiration: false,
     issuer: auth.issuer,
     audience: auth.audience,

@@ -4,6 +4,7 @@ import { errorBody } from '../common/error-body.js';
 import { Scope } from '../memberships/membership.constants.js';
 import { AuthErrorCode } from './auth.constants.js';
 import type { AuthContext } from './auth-context.js';
+import { queryForRead } from '../database/read-retry.js';
 
 /**
  * Who may act as an organization's admin (CONTRACT §2, §4.1): an active, live ADMIN
@@ -35,7 +36,8 @@ export class OrganizationAdminPolicy {
       await this.assertAdmin(auth.userId, explicit, manager);
       return explicit;
     }
-    const rows: { organization_id: number }[] = await manager.query(
+    const rows = await queryForRead<{ organization_id: number }[]>(
+      manager,
       `SELECT uo.organization_id
          FROM user_organizations uo
          JOIN organizations o ON o.id = uo.organization_id AND o.deleted_at IS NULL
@@ -67,7 +69,8 @@ export class OrganizationAdminPolicy {
     organizationId: number,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
+    const rows = await queryForRead<unknown[]>(
+      manager,
       `SELECT 1
          FROM user_organizations uo
          JOIN organizations o ON o.id = uo.organization_id AND o.deleted_at IS NULL

@@ -88,6 +88,12 @@ describe('SessionVerifier', () => {
     ['a missing header', () => undefined, 'SESSION_MISSING'],
     ['an empty header', () => '', 'SESSION_MISSING'],
     ['a token that is not a JWT', () => 'nope', 'SESSION_MALFORMED'],
+    // found by the reliability suite: jsonwebtoken throws JSON.parse's SyntaxError for it (was a 500)
+    [
+      'a payload segment that decodes to broken JSON',
+      () => token({ userId: 7, sessionId: 's' }).replace(/\.[^.]+\./, '.0.'),
+      'SESSION_MALFORMED',
+    ],
     [
       'a token signed with the bearer secret',
       () => token({ userId: 7, sessionId: 's' }, config.auth.bearerSecret),

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AuthErrorCode } from './auth.constants.js';
 import { checkTimeClaims, unauthorized, userIdClaim } from './token-claims.js';
+import { queryForRead } from '../database/read-retry.js';
 
 export interface VerifiedSession {
   sessionId: string;
@@ -51,7 +52,8 @@ export class SessionVerifier {
       throw unauthorized('The session belongs to another user than the bearer token', AuthErrorCode.SESSION_MISMATCH);
     }
     // One query whether or not the row exists, so the answer's timing does not tell.
-    const rows: SessionRow[] = await this.dataSource.query(
+    const rows = await queryForRead<SessionRow[]>(
+      this.dataSource,
       `SELECT user_id, expires_at <= now() AS expired, revoked_at IS NOT NULL AS revoked
          FROM sessions WHERE id = $1`,
       [sessionId],
@@ -89,7 +91,12 @@ export class SessionVerifier {
       if (error instanceof jwt.JsonWebTokenError || error instanceof jwt.NotBeforeError) {
         throw unauthorized('The session token is invalid', AuthErrorCode.SESSION_INVALID);
       }
-      throw error;
+      if (error instanceof UnauthorizedException) {
+        throw error;
+      }
+      // jsonwebtoken lets JSON.parse's SyntaxError through for a segment that decodes to
+      // broken JSON (e.g. `header.0.signature`): still the client's malformed token, not a 500.
+      throw unauthorized('The session token is malformed', AuthErrorCode.SESSION_MALFORMED);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { Catch } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { CommonErrorCode } from './error-codes.js';
 import { requestIdOf } from './request-context.js';
 
@@ -96,7 +96,12 @@ export function mapDatabaseError(error: unknown): Mapped | undefined {
   }
   if (
     (code !== undefined && (DB_UNAVAILABLE_CODES.has(code) || NETWORK_CODES.has(code))) ||
-    NETWORK_MESSAGES.some((m) => message.includes(m))
+    NETWORK_MESSAGES.some((m) => message.includes(m)) ||
+    // TypeORM releases a transaction's connection when it breaks (57P01, reset), and the next
+    // statement of the transaction (its COMMIT) throws these: the work was rolled back with
+    // the connection, as with any lost connection (found by the reliability suite, issue #6).
+    error instanceof QueryRunnerAlreadyReleasedError ||
+    error instanceof QueryRunnerProviderAlreadyReleasedError
   ) {
     return {
       status: 503,

@@ -52,7 +52,7 @@ export function jsonBodyMiddlewares(): RequestHandler[] {
       next();
       return;
     }
-    const { depth, duplicateKey } = scanJson(raw.toString('utf8'), MAX_JSON_DEPTH);
+    const { depth, duplicateKey, reservedKey } = scanJson(raw.toString('utf8'), MAX_JSON_DEPTH);
     if (depth > MAX_JSON_DEPTH) {
       next(
         new BadRequestException(
@@ -66,6 +66,16 @@ export function jsonBodyMiddlewares(): RequestHandler[] {
         new BadRequestException(
           errorBody(`The request body repeats the key ${duplicateKey}`, CommonErrorCode.DUPLICATE_KEY, {
             details: [{ path: duplicateKey, message: 'appears more than once' }],
+          }),
+        ),
+      );
+      return;
+    }
+    if (reservedKey !== undefined) {
+      next(
+        new BadRequestException(
+          errorBody(`Validation failed: property ${reservedKey} should not exist`, CommonErrorCode.VALIDATION_FAILED, {
+            details: [{ path: reservedKey, message: `property ${reservedKey.split('.').pop()} should not exist` }],
           }),
         ),
       );

@@ -24,4 +24,12 @@ describe('scanJson', () => {
     expect(scanJson('[{"a":1},{"a":2}]', 32).duplicateKey).toBeUndefined();
     expect(scanJson('{"a":"b","b":"a","c":{"a":"}\\"{"}}', 32).duplicateKey).toBeUndefined();
   });
+
+  it('finds a __proto__, constructor or prototype key, however it is written, with its path', () => {
+    expect(scanJson('{"__proto__":{"admin":true}}', 32).reservedKey).toBe('__proto__');
+    expect(scanJson('{"scope":2,"constructor":null}', 32).reservedKey).toBe('constructor');
+    expect(scanJson('[{"prototype":{}}]', 32).reservedKey).toBe('[].prototype');
+    expect(scanJson('{"permissions":{"\\u005f_proto__":1}}', 32).reservedKey).toBe('permissions.__proto__');
+    expect(scanJson('{"a":"__proto__","b":["constructor"],"prototypes":1}', 32).reservedKey).toBeUndefined();
+  });
 });

@@ -7,7 +7,16 @@ export interface JsonScan {
   depth: number;
   /** Path of the first duplicated key, e.g. `permissions.read`; undefined when none. */
   duplicateKey?: string;
+  /**
+   * Path of the first `__proto__`, `constructor` or `prototype` key. Nest's ValidationPipe
+   * deletes these (against prototype pollution) before the whitelist looks, so they were
+   * silently accepted where every other unknown field is refused (found by the reliability
+   * suite, issue #6). No body of this API has such a field.
+   */
+  reservedKey?: string;
 }
+
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function scanJson(text: string, maxDepth: number): JsonScan {
   // One frame per open container: the keys seen (objects) or null (arrays), and the key path.
@@ -30,8 +39,12 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
       const frame = frames[frames.length - 1];
       if (expectKey && frame?.keys) {
         const key = JSON.parse(text.slice(start, i + 1)) as string;
+        const path = frame.path ? `${frame.path}.${key}` : key;
         if (frame.keys.has(key)) {
-          return { depth, duplicateKey: frame.path ? `${frame.path}.${key}` : key };
+          return { depth, duplicateKey: path };
+        }
+        if (RESERVED_KEYS.has(key)) {
+          return { depth, reservedKey: path };
         }
         frame.keys.add(key);
         lastKey = key;

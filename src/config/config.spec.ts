@@ -37,6 +37,15 @@ describe('loadConfig', () => {
       expect(config.database.url).toBeUndefined();
     });
 
+    it('has database timeouts that answer 503 within 2 s when the database does not answer', () => {
+      expect(loadConfig({}).database).toMatchObject({
+        connectTimeoutMs: 1500,
+        queryTimeoutMs: 5000,
+        statementTimeoutMs: 5000,
+        idleInTransactionTimeoutMs: 10000,
+      });
+    });
+
     it('has auth defaults: 30 s tolerance, 24 h max lifetime, 12 h sessions, role backoffice', () => {
       expect(loadConfig({}).auth).toMatchObject({
         clockToleranceSeconds: 30,

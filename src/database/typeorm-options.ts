@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DataSourceOptions, MigrationInterface } from 'typeorm';
 import type { AppConfig } from '../config/config.js';
 import { ENTITIES } from './entities.js';
+import { SafePgClient } from './safe-pg-client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Compiled: dist/database → dist/migrations/*.js. From source (ts-jest): src/database → migrations/*.ts.
@@ -61,6 +62,8 @@ export function buildDataSourceOptions(config: AppConfig, target: ConnectionTarg
       idle_in_transaction_session_timeout: db.idleInTransactionTimeoutMs,
       idleTimeoutMillis: 30000,
       keepAlive: true,
+      // a connection whose query timed out or broke is closed, never reused (see SafePgClient)
+      Client: SafePgClient,
     },
   };
 }

@@ -24,6 +24,7 @@ import { membershipSnapshot, toMemberData } from './membership.mapper.js';
 import { membershipColumns, rowToMembership, type MembershipRow } from './membership-row.js';
 import type { UserOrganization } from './user-organization.entity.js';
 import { withTransactionRetry } from './transaction-retry.js';
+import { queryForRead } from '../database/read-retry.js';
 
 /** Who is making a change, for the rules and the audit trail. */
 export interface MembershipActor {
@@ -126,7 +127,8 @@ export class MembershipsService {
 
   /** The live membership of a user in an organization, or 404. */
   async getLive(organizationId: number, userId: number): Promise<MemberResult> {
-    const rows: JoinedRow[] = await this.dataSource.query(
+    const rows = await queryForRead<JoinedRow[]>(
+      this.dataSource,
       `SELECT ${membershipColumns('uo')}, u.email, o.name AS organization_name
          FROM user_organizations uo
          JOIN users u ON u.id = uo.user_id
@@ -394,7 +396,8 @@ export class MembershipsService {
     if (after !== undefined) {
       where.push(`uo.id > ${param(after)}`);
     }
-    const rows: JoinedRow[] = await this.dataSource.query(
+    const rows = await queryForRead<JoinedRow[]>(
+      this.dataSource,
       `SELECT ${membershipColumns('uo')}, u.email, o.name AS organization_name
          FROM user_organizations uo
          JOIN users u ON u.id = uo.user_id
@@ -421,7 +424,7 @@ export class MembershipsService {
     id: number,
     code: MembershipErrorCode.USER_NOT_FOUND | MembershipErrorCode.ORGANIZATION_NOT_FOUND,
   ): Promise<void> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
+    const rows = await queryForRead<unknown[]>(this.dataSource, `SELECT 1 FROM ${table} WHERE id = $1`, [id]);
     if (rows.length === 0) {
       throw new NotFoundException(
         errorBody(table === 'users' ? 'The user does not exist' : 'The organization does not exist', code),

@@ -25,7 +25,8 @@ export interface TestSmtpServer {
  * Like many servers, smtp-server waits 100 ms before its greeting (early-talker detection), so
  * the first mail of each connection takes ~100 ms longer; the worker's pool reuses connections.
  */
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+/** `port`: a fixed one, e.g. to bring a server up where a service already expects it; default any free one. */
+export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   const waiters: { recipient: string; resolve: (m: ReceivedMail) => void }[] = [];
   const smtpError = (message: string, responseCode: number): SMTPServerError =>
@@ -69,12 +70,12 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => resolve());
   });
-  const { port } = server.server.address() as { port: number };
+  const { port: listening } = server.server.address() as { port: number };
 
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://127.0.0.1:${listening}`,
     messages,
     waitFor(recipient, timeoutMs = 10000) {
       const to = recipient.toLowerCase();

@@ -1,0 +1,72 @@
+import { jest } from '@jest/globals';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import { isBrokenConnection, queryForRead, retryReadOnce } from './read-retry.js';
+
+const driver = (code: string, message = 'terminating connection due to administrator command') =>
+  new QueryFailedError('SELECT 1', [], Object.assign(new Error(message), { code }));
+
+describe('isBrokenConnection', () => {
+  it.each([
+    ['57P01 (terminated by the server)', driver('57P01')],
+    ['08006 (connection failure)', driver('08006')],
+    ['a reset socket', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
+    ['an ended connection', new Error('Connection terminated unexpectedly')],
+  ])('says yes to %s', (_case, error) => {
+    expect(isBrokenConnection(error)).toBe(true);
+  });
+
+  it.each([
+    [
+      'a refused connection (the database is down)',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    ],
+    ['a connect timeout', new Error('timeout exceeded when trying to connect')],
+    ['a query timeout', new Error('Query read timeout')],
+    ['a statement timeout', driver('57014', 'canceling statement due to statement timeout')],
+    ['a unique violation', driver('23505', 'duplicate key')],
+    ['anything else', new Error('boom')],
+  ])('says no to %s', (_case, error) => {
+    expect(isBrokenConnection(error)).toBe(false);
+  });
+});
+
+describe('retryReadOnce', () => {
+  it('runs the read again once when its connection broke', async () => {
+    const read = jest.fn<() => Promise<string>>().mockRejectedValueOnce(driver('57P01')).mockResolvedValueOnce('rows');
+    await expect(retryReadOnce(read)).resolves.toBe('rows');
+    expect(read).toHaveBeenCalledTimes(2);
+  });
+
+  it('gives up after the second failure', async () => {
+    const read = jest.fn<() => Promise<string>>().mockRejectedValue(driver('57P01'));
+    await expect(retryReadOnce(read)).rejects.toBeInstanceOf(QueryFailedError);
+    expect(read).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not retry other failures', async () => {
+    const read = jest.fn<() => Promise<string>>().mockRejectedValue(new Error('Query read timeout'));
+    await expect(retryReadOnce(read)).rejects.toThrow('Query read timeout');
+    expect(read).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('queryForRead', () => {
+  const failingOnce = () =>
+    jest
+      .fn<(sql: string, params: unknown[]) => Promise<unknown[]>>()
+      .mockRejectedValueOnce(driver('57P01'))
+      .mockResolvedValue([]);
+
+  it('retries a read outside a transaction', async () => {
+    const query = failingOnce();
+    await expect(queryForRead({ query } as unknown as DataSource, 'SELECT 1', [])).resolves.toEqual([]);
+    expect(query).toHaveBeenCalledTimes(2);
+  });
+
+  it('never retries inside a transaction, whose connection is gone', async () => {
+    const query = failingOnce();
+    const manager = { query, queryRunner: {} } as unknown as EntityManager;
+    await expect(queryForRead(manager, 'SELECT 1', [])).rejects.toBeInstanceOf(QueryFailedError);
+    expect(query).toHaveBeenCalledTimes(1);
+  });
+});
