@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'var/', 'coverage/', 'test-artifacts/', 'eslint.config.js', 'jest.config.js'] },
+  { ignores: ['dist/', 'dist-bench/', 'node_modules/', 'var/', 'coverage/', 'test-artifacts/', 'eslint.config.js', 'jest.config.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
