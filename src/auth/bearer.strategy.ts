@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
@@ -42,7 +43,12 @@ function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {
       }),
     };
   }
-  return { ...common, algorithms: [...HMAC_ALGORITHMS], secretOrKey: auth.bearerSecret! };
+  // A key object made once: given a string, jsonwebtoken makes one on every verify, after first
+  // trying the string as a public key (createPublicKey throws), which cost a quarter of the CPU
+  // of an invite (issue #7). passport-jwt hands it to jsonwebtoken as it is; its types only say
+  // string | Buffer.
+  const secretOrKey = createSecretKey(Buffer.from(auth.bearerSecret!)) as unknown as string;
+  return { ...common, algorithms: [...HMAC_ALGORITHMS], secretOrKey };
 }
 
 /**
