@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { passportJwtSecret } from 'jwks-rsa';
 import passport from 'passport';
 import { ExtractJwt, Strategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import type { AppConfig } from '../config/config.js';
@@ -28,6 +28,8 @@ function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {
     jsonWebTokenOptions: { clockTolerance: auth.clockToleranceSeconds },
   };
   if (auth.jwksUri) {
+    // Loaded only in JWKS mode: jwks-rsa and jose are ~100 modules (cold start, issue #7).
+    const { passportJwtSecret } = createRequire(import.meta.url)('jwks-rsa') as typeof import('jwks-rsa');
     return {
       ...common,
       algorithms: [...JWKS_ALGORITHMS],

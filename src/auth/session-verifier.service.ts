@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { StatementRunner } from '../database/statement.js';
 import { AuthErrorCode } from './auth.constants.js';
+import { verifyHs256 } from './hs256.js';
 import { SESSION_STATEMENT } from './session-statement.js';
 import { checkTimeClaims, unauthorized, userIdClaim } from './token-claims.js';
 
@@ -72,6 +73,10 @@ export class SessionVerifier {
   }
 
   private decode(token: string): Record<string, unknown> {
+    const fast = verifyHs256(token, { key: this.key, clockToleranceSeconds: this.config.auth.clockToleranceSeconds });
+    if (fast) {
+      return fast;
+    }
     try {
       const payload = jwt.verify(token, this.key, {
         algorithms: ['HS256'],
