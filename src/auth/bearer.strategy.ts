@@ -1,6 +1,7 @@
+import { createSecretKey } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { passportJwtSecret } from 'jwks-rsa';
 import passport from 'passport';
 import { Strategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import type { AppConfig } from '../config/config.js';
@@ -46,6 +47,8 @@ function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {
     jsonWebTokenOptions: { clockTolerance: auth.clockToleranceSeconds },
   };
   if (auth.jwksUri) {
+    // Loaded only in JWKS mode: jwks-rsa and jose are ~100 modules (cold start, issue #7).
+    const { passportJwtSecret } = createRequire(import.meta.url)('jwks-rsa') as typeof import('jwks-rsa');
     return {
       ...common,
       algorithms: [...JWKS_ALGORITHMS],
@@ -61,7 +64,12 @@ function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {
       }),
     };
   }
-  return { ...common, algorithms: [...HMAC_ALGORITHMS], secretOrKey: auth.bearerSecret! };
+  // A key object made once: given a string, jsonwebtoken makes one on every verify, after first
+  // trying the string as a public key (createPublicKey throws), which cost a quarter of the CPU
+  // of an invite (issue #7). passport-jwt hands it to jsonwebtoken as it is; its types only say
+  // string | Buffer.
+  const secretOrKey = createSecretKey(Buffer.from(auth.bearerSecret!)) as unknown as string;
+  return { ...common, algorithms: [...HMAC_ALGORITHMS], secretOrKey };
 }
 
 /**

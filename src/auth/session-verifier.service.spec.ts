@@ -1,8 +1,8 @@
 import { jest } from '@jest/globals';
 import { UnauthorizedException } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
-import type { DataSource } from 'typeorm';
 import { loadConfig } from '../config/config.js';
+import type { Statement, StatementRunner } from '../database/statement.js';
 import { SessionVerifier } from './session-verifier.service.js';
 
 const config = loadConfig({ NODE_ENV: 'test' });
@@ -15,8 +15,8 @@ interface Row {
 }
 
 function verifierWith(rows: Row[]) {
-  const query = jest.fn<(sql: string, params: unknown[]) => Promise<Row[]>>().mockResolvedValue(rows);
-  const verifier = new SessionVerifier(config, { query } as unknown as DataSource);
+  const query = jest.fn<(statement: Statement, params: unknown[]) => Promise<Row[]>>().mockResolvedValue(rows);
+  const verifier = new SessionVerifier(config, { query } as unknown as StatementRunner);
   return { verifier, query };
 }
 

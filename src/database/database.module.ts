@@ -3,17 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.js';
 import { removeEmbeddedEndpoint, writeEmbeddedEndpoint } from './embedded-endpoint.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
+import { DATABASE_TARGET, type DatabaseTarget } from './database-target.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrationsLocked } from './migrate.js';
-import { buildDataSourceOptions, loadMigrations, type ConnectionTarget } from './typeorm-options.js';
-
-export const DATABASE_TARGET = Symbol('DATABASE_TARGET');
-
-export interface DatabaseTarget extends ConnectionTarget {
-  embedded?: EmbeddedPostgres;
-  /** The embedded database's folder, when it keeps its data on disk. */
-  dataDir?: string;
-}
+import { StatementRunner } from './statement.js';
+import { buildDataSourceOptions, loadMigrations } from './typeorm-options.js';
 
 /** Stops the embedded database, if one was started, after the pool has closed. */
 @Injectable()
@@ -65,6 +59,9 @@ export class DatabaseModule {
     const targetModule = DatabaseTargetModule.forRoot(config);
     return {
       module: DatabaseModule,
+      // StatementRunner (prepared statements of the hot paths) is for every feature module.
+      global: true,
+      providers: [StatementRunner],
       imports: [
         targetModule,
         TypeOrmModule.forRootAsync({
@@ -86,7 +83,7 @@ export class DatabaseModule {
           },
         }),
       ],
-      exports: [targetModule],
+      exports: [targetModule, StatementRunner],
     };
   }
 }

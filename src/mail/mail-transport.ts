@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { Transporter } from 'nodemailer';
 import type { AppConfig } from '../config/config.js';
 
 export const MAIL_TRANSPORT = Symbol('MAIL_TRANSPORT');
@@ -27,6 +28,10 @@ export interface MailTransport {
   close(): void;
 }
 
+/** nodemailer, loaded when the first transport needs it rather than at start (cold start, issue #7). */
+const nodemailer = (): typeof import('nodemailer') =>
+  createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
+
 /** nodemailer over SMTP_URL, with a small connection pool and bounded timeouts. */
 export class SmtpMailTransport implements MailTransport {
   readonly description: string;
@@ -36,7 +41,7 @@ export class SmtpMailTransport implements MailTransport {
     const parsed = new URL(url);
     // Never log the credentials a URL may carry.
     this.description = `SMTP ${parsed.protocol}//${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}`;
-    this.transporter = nodemailer.createTransport(
+    this.transporter = nodemailer().createTransport(
       {
         url,
         pool: true,
@@ -68,12 +73,21 @@ export class SmtpMailTransport implements MailTransport {
 export class FileMailTransport implements MailTransport {
   readonly description: string;
   private readonly dir: string;
-  private readonly composer: Transporter;
+  private readonly from: string;
+  private composerInstance?: Transporter;
 
   constructor(dir: string, from: string) {
     this.dir = resolve(dir);
     this.description = `.eml files under ${this.dir}`;
-    this.composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }, { from });
+    this.from = from;
+  }
+
+  private get composer(): Transporter {
+    this.composerInstance ??= nodemailer().createTransport(
+      { streamTransport: true, buffer: true, newline: 'unix' },
+      { from: this.from },
+    );
+    return this.composerInstance;
   }
 
   async send(mail: OutgoingMail): Promise<DeliveryResult> {
@@ -91,7 +105,7 @@ export class FileMailTransport implements MailTransport {
   }
 
   close(): void {
-    this.composer.close();
+    this.composerInstance?.close();
   }
 }
 

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { DATABASE_TARGET, type DatabaseTarget } from './database-target.js';
+
+/**
+ * A statement of a hot path, sent as a pg named (prepared) statement: each pooled connection
+ * parses and plans it once, then only binds and executes it. `parameters` names each `$n` in
+ * order (the benchmark builds its pgbench script from them, so the two cannot drift apart).
+ */
+export interface Statement {
+  /** Unique per text: pg refuses one name with two texts on a connection. */
+  readonly name: string;
+  readonly text: string;
+  readonly parameters: readonly string[];
+}
+
+/**
+ * Runs {@link Statement}s on TypeORM's own pool (the same connections, timeouts and int8
+ * parsing as `DataSource.query`), without TypeORM's per-query runner, which cannot send named
+ * statements. Errors are pg's own (`code`, `constraint`), which the exception filter maps.
+ *
+ * The embedded database (PGlite) gets them unnamed: it is one session behind every socket, so
+ * a statement prepared by a pooled connection that was since replaced is still there, and
+ * preparing it again on the new one fails ("prepared statement ... already exists").
+ */
+@Injectable()
+export class StatementRunner {
+  private readonly named: boolean;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(DATABASE_TARGET) target: DatabaseTarget,
+  ) {
+    this.named = target.embedded === undefined;
+  }
+
+  async query<T>(statement: Statement, values: readonly unknown[]): Promise<T[]> {
+    if (values.length !== statement.parameters.length) {
+      throw new Error(`${statement.name} takes ${statement.parameters.length} parameters, got ${values.length}`);
+    }
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    const result = await pool.query({
+      name: this.named ? statement.name : undefined,
+      text: statement.text,
+      values: [...values],
+    });
+    return result.rows as T[];
+  }
+}
