@@ -4,14 +4,13 @@
 // clusters, so they must not compete with each other for the machine's two cores.
 import base from './jest.config.js';
 
-// read by specs that record figures only in this suite (src/common/regex-safety.spec.ts)
 process.env.RELIABILITY_RUN = '1';
 
 /** @type {import('jest').Config} */
 export default {
   ...base,
   roots: ['<rootDir>/src', '<rootDir>/test'],
-  testRegex: ['test/reliability/.*\\.rel-spec\\.ts$', 'src/common/regex-safety\\.spec\\.ts$'],
+  testRegex: 'test/reliability/.*\\.rel-spec\\.ts$',
   testTimeout: 120000,
   maxWorkers: 1,
   reporters: ['default', '<rootDir>/test/reliability/figures-reporter.js'],
