@@ -8,6 +8,7 @@
  *   npm run bench -- [--rounds 3] [--duration 10] [--connections 32] [--warmup 5]
  *                    [--only invite,large,read] [--no-pgbench] [--pgbench-clients 10]
  *                    [--large-rows 1000000] [--log-level info] [--mail-worker] [--profile]
+ *                    [--node-options '--max-old-space-size=160'] [--floor-prepared] [--skip-build]
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/uo_bench) is dropped and
  * recreated, and so is the same name with `_large` (the 1,000,000-membership copy); the
@@ -64,6 +65,7 @@ const { values: args } = parseArgs({
     'mail-worker': { type: 'boolean', default: false },
     'floor-prepared': { type: 'boolean', default: false },
     'cold-starts': { type: 'string', default: '3' },
+    'node-options': { type: 'string', default: '--max-old-space-size=160' },
     profile: { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
   },
@@ -137,6 +139,8 @@ function serviceEnv(url: string): NodeJS.ProcessEnv {
 
 let profileCount = 0;
 function startService(name: string, url: string, port: number): Server {
+  // The Dockerfile starts the service with the same flags (a heap cap: see README, Performance).
+  const nodeOptions = args['node-options'].split(' ').filter((o) => o !== '');
   const nodeArgs = args.profile
     ? [
         '--cpu-prof',
@@ -144,6 +148,7 @@ function startService(name: string, url: string, port: number): Server {
         `--cpu-prof-name=${name}-${++profileCount}.cpuprofile`,
       ]
     : [];
+  nodeArgs.unshift(...nodeOptions);
   return startServer(name, 'dist/main.js', port, serviceEnv(url), {
     cwd: root,
     logFile: join(outDir, `${name}.log`),
@@ -525,7 +530,7 @@ function report(rss: Record<string, number | undefined>, pgVersion: string): voi
   row('every 2xx left its rows', rowsOk ? 'yes' : 'NO', 'yes', rowsOk);
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}`;
-  const setup = `${rounds} rounds × ${durationS} s, ${connections} connections, pool ${POOL_MAX}, pgbench ${args['pgbench-clients']} clients, LOG_LEVEL=${args['log-level']}, mail worker ${args['mail-worker'] ? 'on' : 'off'}`;
+  const setup = `${rounds} rounds × ${durationS} s, ${connections} connections, pool ${POOL_MAX}, pgbench ${args['pgbench-clients']} clients, LOG_LEVEL=${args['log-level']}, mail worker ${args['mail-worker'] ? 'on' : 'off'}, node ${args['node-options'] || '(no options)'} dist/main.js`;
   const md = [
     `Machine: ${machine}.`,
     `Setup: ${setup}. Medians of the rounds; ratios are per round, then the median.`,

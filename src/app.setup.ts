@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
@@ -35,15 +35,17 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   });
   express.use(httpMetricsMiddleware(app.get(MetricsService)));
   express.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // Swagger UI's own inline styles and its validator badge image
-          'img-src': ["'self'", 'data:'],
-          'style-src': ["'self'", "'unsafe-inline'"],
+    staticHeaders(
+      helmet({
+        contentSecurityPolicy: {
+          directives: {
+            // Swagger UI's own inline styles and its validator badge image
+            'img-src': ["'self'", 'data:'],
+            'style-src': ["'self'", "'unsafe-inline'"],
+          },
         },
-      },
-    }),
+      }),
+    ),
   );
   express.use(...jsonBodyMiddlewares());
   express.use((error: unknown, req: Request, res: Response, _next: NextFunction) => filter.respond(error, req, res));
@@ -83,6 +85,53 @@ export function closeConnectionsAfterNextResponse(server: HttpServer): void {
  */
 export function closeIdleConnectionsUntilExit(server: HttpServer): void {
   setInterval(() => server.closeIdleConnections(), 100).unref();
+}
+
+/**
+ * A middleware that only sets fixed headers (helmet with static options), run once on a
+ * stand-in response to learn them, then replayed on every response: the same headers without
+ * a dozen middlewares per request (issue #7). One that does anything else, or not at once,
+ * is kept as it is.
+ */
+export function staticHeaders(middleware: RequestHandler): RequestHandler {
+  const set: [string, string | number | readonly string[]][] = [];
+  const removed: string[] = [];
+  let done = false;
+  let other = false;
+  const recorder = new Proxy(
+    {
+      setHeader: (name: string, value: string | number | readonly string[]) => void set.push([name, value]),
+      removeHeader: (name: string) => void removed.push(name),
+    },
+    {
+      get(target, property) {
+        if (property in target) {
+          return target[property as keyof typeof target];
+        }
+        other = true;
+        return undefined;
+      },
+    },
+  );
+  try {
+    middleware({ headers: {} } as Request, recorder as unknown as Response, (error?: unknown) => {
+      done = error === undefined;
+    });
+  } catch {
+    return middleware;
+  }
+  if (!done || other) {
+    return middleware;
+  }
+  return (_req, res, next) => {
+    for (const [name, value] of set) {
+      res.setHeader(name, value);
+    }
+    for (const name of removed) {
+      res.removeHeader(name);
+    }
+    next();
+  };
 }
 
 /**

@@ -2,6 +2,8 @@ import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/config.js';
 import { requestIdFor } from './request-context.js';
 
+const UNSERIALIZED_REQUEST = 'unserializedRequest';
+
 /**
  * JSON logs (pino) carrying the request id; credentials are redacted at the logger.
  *
@@ -19,7 +21,13 @@ export function loggerParams(config: AppConfig): Params {
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : successLevel,
       genReqId: (req) =>
         typeof (req as { id?: unknown }).id === 'string' ? (req as { id: string }).id : requestIdFor(req),
-      customAttributeKeys: { reqId: 'requestId' },
+      // pino-http binds the request to a child logger made for every request, which serializes
+      // it (headers, redaction) at once, whether or not a line is ever written. Bound under a
+      // key that serializes to nothing, and added to the request's line when one is written
+      // (same `req` field, same redaction): ~4 % of the CPU of an invite (issue #7).
+      customAttributeKeys: { reqId: 'requestId', req: UNSERIALIZED_REQUEST },
+      customSuccessObject: (req, _res, fields: object) => ({ req, ...fields }),
+      customErrorObject: (req, _res, _error, fields: object) => ({ req, ...fields }),
       redact: {
         paths: [
           'req.headers.authorization',
@@ -36,6 +44,7 @@ export function loggerParams(config: AppConfig): Params {
           url: req.url,
           headers: req.headers,
         }),
+        [UNSERIALIZED_REQUEST]: () => undefined,
       },
       autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/health/ready' },
       quietReqLogger: true,

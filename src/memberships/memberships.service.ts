@@ -376,11 +376,9 @@ export class MembershipsService {
       params.push(value);
       return `$${params.length}`;
     };
-    where.push(
-      'organizationId' in owner
-        ? `uo.organization_id = ${param(owner.organizationId)}`
-        : `uo.user_id = ${param(owner.userId)}`,
-    );
+    const ownerColumn = 'organizationId' in owner ? 'organization_id' : 'user_id';
+    const ownerParam = param('organizationId' in owner ? owner.organizationId : owner.userId);
+    where.push(`uo.${ownerColumn} = ${ownerParam}`);
     if (!query.includeDeleted) {
       where.push('uo.deleted_at IS NULL');
     }
@@ -393,9 +391,15 @@ export class MembershipsService {
     if (query.email !== undefined) {
       where.push(`lower(u.email) LIKE ${param(`${escapeLike(query.email.toLowerCase())}%`)} ESCAPE '\\'`);
     }
-    if (after !== undefined) {
-      where.push(`uo.id > ${param(after)}`);
-    }
+    // Without a cursor, the keyset starts at the owner's first row (min(id) from the (owner, id)
+    // index). Left unbounded, PostgreSQL walks the primary key from the start of the table for a
+    // large owner, past every older row of everybody else: 3.4 ms instead of 0.4 ms for the first
+    // page of an organization whose members start 20,000 rows into the table (issue #7).
+    where.push(
+      after !== undefined
+        ? `uo.id > ${param(after)}`
+        : `uo.id >= (SELECT min(earliest.id) FROM user_organizations earliest WHERE earliest.${ownerColumn} = ${ownerParam})`,
+    );
     const rows = await queryForRead<JoinedRow[]>(
       this.dataSource,
       `SELECT ${membershipColumns('uo')}, u.email, o.name AS organization_name
