@@ -12,7 +12,6 @@ export default {
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testRegex: 'test/reliability/.*\\.rel-spec\\.ts$',
   testTimeout: 120000,
-  setupFilesAfterEnv: ['<rootDir>/test/reliability/setup-retry.ts'],
   maxWorkers: 1,
   reporters: ['default', '<rootDir>/test/reliability/figures-reporter.js'],
 };

@@ -7,6 +7,7 @@ import { Strategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AuthErrorCode, BEARER_STRATEGY } from './auth.constants.js';
+import { bearerToken } from './hs256.js';
 import { checkTimeClaims, unauthorized, userIdClaim } from './token-claims.js';
 
 export interface BearerIdentity {
@@ -25,16 +26,7 @@ export const JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
  * here the extra word makes an invalid token.
  */
 export function bearerTokenFrom(req: { headers: { authorization?: unknown } }): string | null {
-  const header = req.headers.authorization;
-  if (typeof header !== 'string') {
-    return null;
-  }
-  const space = header.indexOf(' ');
-  if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') {
-    return null;
-  }
-  const token = header.slice(space + 1).trim();
-  return token === '' ? null : token;
+  return bearerToken(req.headers.authorization) ?? null;
 }
 
 function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {

@@ -108,9 +108,10 @@ describe('bearerToken', () => {
     ['BEARER  abc', 'abc'],
     ['Basic abc', undefined],
     ['Bearer', undefined],
+    ['Bearer abc extra', 'abc extra'],
     ['', undefined],
     [undefined, undefined],
-  ])('reads %j as passport-jwt does', (header, token) => {
+  ])('reads %j as the bearer strategy does (everything after the scheme)', (header, token) => {
     expect(bearerToken(header)).toBe(token);
   });
 });

@@ -66,11 +66,19 @@ export function verifyHs256(token: unknown, options: Hs256Options): Record<strin
   return payload;
 }
 
-/** The token of `Authorization: Bearer <token>`, read as passport-jwt's fromAuthHeaderAsBearerToken() reads it. */
+/**
+ * The token of `Authorization: Bearer <token>`, read exactly as the passport strategy reads it
+ * (bearerTokenFrom): everything after the scheme, so `Bearer <valid token> extra` is no valid
+ * token on the fast path either.
+ */
 export function bearerToken(header: unknown): string | undefined {
   if (typeof header !== 'string') {
     return undefined;
   }
-  const match = /(\S+)\s+(\S+)/.exec(header);
-  return match && match[1].toLowerCase() === 'bearer' ? match[2] : undefined;
+  const space = header.indexOf(' ');
+  if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') {
+    return undefined;
+  }
+  const token = header.slice(space + 1).trim();
+  return token === '' ? undefined : token;
 }
