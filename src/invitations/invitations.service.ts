@@ -337,17 +337,7 @@ export class InvitationsService {
       if (!(state === 'pending' || (state === 'expired' && row.deletedAt === null))) {
         throw gone(state);
       }
-      const after = await this.end(manager, row.id, 'revoked', auth.userId);
-      await audit({
-        action: 'invitation.revoked',
-        actor: auth,
-        organizationId: Number(row.organizationId),
-        targetUserId: Number(row.userId),
-        membershipId: Number(row.id),
-        before: invitationSnapshot(row),
-        after: { ...invitationSnapshot(after), endReason: 'revoked' },
-        requestId,
-      });
+      await this.end(manager, audit, auth, row, 'revoked', requestId);
       return this.view(manager, row.id);
     });
     return { data: toInvitationDto(view, { showMailError: true }) };
@@ -502,28 +492,20 @@ export class InvitationsService {
     if (state !== 'pending') {
       throw gone(state);
     }
-    const after = await this.end(manager, row.id, 'declined', auth.userId);
-    await audit({
-      action: 'invitation.declined',
-      actor: auth,
-      organizationId: Number(row.organizationId),
-      targetUserId: Number(row.userId),
-      membershipId: Number(row.id),
-      before: invitationSnapshot(row),
-      after: { ...invitationSnapshot(after), endReason: 'declined' },
-      requestId,
-    });
-    return after;
+    return this.end(manager, audit, auth, row, 'declined', requestId);
   }
 
   // --- shared ----------------------------------------------------------------------------
 
   /** Soft-deletes an invitation with its reason and cancels its unsent mails. */
+  /** Ends a pending invitation (soft delete, its pending mails cancelled) and audits it. */
   private async end(
     manager: EntityManager,
-    id: number,
+    audit: Audit,
+    auth: AuthContext,
+    row: LockedInvitation,
     reason: 'revoked' | 'declined',
-    endedBy: number,
+    requestId: string,
   ): Promise<MembershipRow> {
     const rows: MembershipRow[] = await manager.query(
       `WITH m AS (
@@ -533,9 +515,20 @@ export class InvitationsService {
          RETURNING ${membershipColumns('uo')}
        ), ${CANCEL_MAILS_CTE}
        SELECT m.*, (SELECT count(*) FROM cancelled)::int AS "cancelledMails" FROM m`,
-      [id, reason, endedBy],
+      [row.id, reason, auth.userId],
     );
-    return rows[0];
+    const after = rows[0];
+    await audit({
+      action: `invitation.${reason}`,
+      actor: auth,
+      organizationId: Number(row.organizationId),
+      targetUserId: Number(row.userId),
+      membershipId: Number(row.id),
+      before: invitationSnapshot(row),
+      after: { ...invitationSnapshot(after), endReason: reason },
+      requestId,
+    });
+    return after;
   }
 
   /**
