@@ -68,16 +68,18 @@ describe('SafePgClient', () => {
   });
 
   it('ends its connection when the server ended it under a query (57P01)', async () => {
-    const client = new SafePgClient(config());
+    // a timeout far beyond the test, so that only the server's error can end the query
+    const client = new SafePgClient({ ...config(), query_timeout: 30_000 });
     await client.connect();
     const socket = silent.sockets[silent.sockets.length - 1];
+    const queryArrived = new Promise((resolve) => socket.once('data', resolve));
     const failed = client.query('SELECT 1');
     // ErrorResponse FATAL 57P01, as pg_terminate_backend sends, then nothing: the close comes later
     const fields = Buffer.from('SFATAL\0C57P01\0Mterminating connection due to administrator command\0\0');
     const header = Buffer.alloc(5);
     header.write('E', 0);
     header.writeInt32BE(fields.length + 4, 1);
-    await new Promise((r) => setTimeout(r, 20));
+    await queryArrived;
     socket.write(Buffer.concat([header, fields]));
     await expect(failed).rejects.toMatchObject({ code: '57P01' });
     expect(await closed(socket)).toBe(true);
