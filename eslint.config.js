@@ -31,6 +31,11 @@ export default tseslint.config(
     },
   },
   {
+    // plain JavaScript run by node itself (the reliability suite's preload): linted, without types
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     files: ['migrations/**/*.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },
   },

@@ -66,22 +66,59 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
 }
 
 /**
- * From the start of a shutdown, every response says `Connection: close`, so each keep-alive
- * connection ends after its next response. Without it, keep-alive clients (a load balancer's)
- * went on sending on their open connections after the server stopped accepting new ones, so
- * the drain never ended: the process waited out SHUTDOWN_GRACE_MS, exited 1 and cut the
- * requests in flight (found by the reliability suite, issue #6).
+ * From the start of a shutdown, every response whose headers are not yet written says
+ * `Connection: close`, so each keep-alive connection ends after its next response, and the
+ * client knows it before reusing the connection.
+ *
+ * Without it, keep-alive clients (a load balancer's) went on sending on their open connections
+ * after the server stopped accepting new ones, so the drain never ended: the process waited out
+ * SHUTDOWN_GRACE_MS, exited 1 and cut the requests in flight (found by the reliability suite,
+ * issue #6). Setting it only on requests that arrive after the signal was not enough: a request
+ * already running at the signal (waiting on a lock, say) was answered keep-alive after the
+ * listener had closed; its client reused the connection at once, just as the server closed it
+ * as idle, and that next request was reset without the server ever reading it. So the requests
+ * in flight are tracked (one Set entry each, dropped when the response closes) to be marked too.
  */
-export function closeConnectionsAfterNextResponse(server: HttpServer): void {
-  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) =>
-    res.setHeader('Connection', 'close'),
-  );
+export class ConnectionCloser {
+  private readonly inFlight = new Set<ServerResponse>();
+  private closing = false;
+
+  constructor(server: HttpServer) {
+    const inFlight = this.inFlight;
+    // one listener function for every response (no closure per request); 'close' comes once,
+    // after the response is written or its connection lost
+    function forget(this: ServerResponse) {
+      inFlight.delete(this);
+    }
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      inFlight.add(res);
+      res.on('close', forget);
+      if (this.closing) {
+        res.setHeader('Connection', 'close');
+      }
+    });
+  }
+
+  /** Requests received and not yet answered (or given up by their client). */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** From now on, every response not yet started closes its connection. */
+  closeAfterNextResponse(): void {
+    this.closing = true;
+    for (const res of this.inFlight) {
+      if (!res.headersSent) {
+        res.setHeader('Connection', 'close');
+      }
+    }
+  }
 }
 
 /**
  * Once the server stops accepting connections: close every connection as soon as it is idle,
- * including those whose response was already under way when the shutdown began (they did not
- * get `Connection: close`). Node closes the idle ones only once, when the server closes.
+ * including those whose response was already being written when the shutdown began (they could
+ * not get `Connection: close`). Node closes the idle ones only once, when the server closes.
  */
 export function closeIdleConnectionsUntilExit(server: HttpServer): void {
   setInterval(() => server.closeIdleConnections(), 100).unref();
@@ -142,6 +179,8 @@ export function staticHeaders(middleware: RequestHandler): RequestHandler {
  */
 export function installGracefulShutdown(app: INestApplication, config: AppConfig): void {
   const logger = app.get(Logger);
+  const server = app.getHttpServer() as HttpServer;
+  const connections = new ConnectionCloser(server);
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) {
@@ -149,14 +188,14 @@ export function installGracefulShutdown(app: INestApplication, config: AppConfig
     }
     closing = true;
     app.get(ShutdownState).shuttingDown = true;
-    const server = app.getHttpServer() as HttpServer;
-    closeConnectionsAfterNextResponse(server);
+    connections.closeAfterNextResponse();
     logger.log(`${signal}: draining (readiness 503 now, closing in ${config.http.shutdownReadinessDelayMs} ms)`);
     setTimeout(() => {
       logger.error(`Shutdown took longer than ${config.http.shutdownGraceMs} ms; exiting`);
       process.exit(1);
     }, config.http.shutdownReadinessDelayMs + config.http.shutdownGraceMs).unref();
     setTimeout(() => {
+      logger.log(`Closing: ${connections.inFlightCount} request(s) in flight are answered before the exit`);
       closeIdleConnectionsUntilExit(server);
       app.close().then(
         () => process.exit(0),

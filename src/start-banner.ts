@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { issueSessionTokens } from './auth/session-tokens.js';
@@ -10,7 +11,10 @@ import { seedDemoData } from './dev/demo-data.js';
  * prints a ready token pair for its ADMIN.
  */
 export async function printStartBanner(app: INestApplication, config: AppConfig): Promise<void> {
-  const origin = config.http.publicUrl ?? `http://localhost:${config.http.port}`;
+  // the port it got, when PORT=0 asked for any free one (the reliability suite does this)
+  const address = (app.getHttpServer() as Server).address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
+  const origin = config.http.publicUrl ?? `http://localhost:${port}`;
   const lines = [
     '',
     `users-organizations is listening on ${origin}${config.http.prefix ? `/${config.http.prefix}` : ''}`,

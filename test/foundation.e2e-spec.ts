@@ -110,7 +110,7 @@ describe('foundation', () => {
       expect(res.body).toMatchObject({ code: 'DUPLICATE_KEY', details: [{ path: 'email' }] });
     });
 
-    it.each(['__proto__', 'constructor', 'prototype'])(
+    it.each(['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'])(
       'rejects a %s key as the unknown field it is (the validation pipe would drop it silently)',
       async (key) => {
         const res = await request(t.http)

@@ -32,4 +32,15 @@ describe('scanJson', () => {
     expect(scanJson('{"permissions":{"\\u005f_proto__":1}}', 32).reservedKey).toBe('permissions.__proto__');
     expect(scanJson('{"a":"__proto__","b":["constructor"],"prototypes":1}', 32).reservedKey).toBeUndefined();
   });
+
+  it.each(Object.getOwnPropertyNames(Object.prototype))(
+    'finds a key named after Object.prototype.%s (class-transformer drops it silently)',
+    (name) => {
+      expect(scanJson(`{"permissions":{"group":0},${JSON.stringify(name)}:0}`, 32).reservedKey).toBe(name);
+    },
+  );
+
+  it('lets keys that only resemble them through', () => {
+    expect(scanJson('{"tostring":1,"toString_":2,"valueof":3,"hasOwnProperty ":4}', 32).reservedKey).toBeUndefined();
+  });
 });

@@ -8,15 +8,32 @@ export interface JsonScan {
   /** Path of the first duplicated key, e.g. `permissions.read`; undefined when none. */
   duplicateKey?: string;
   /**
-   * Path of the first `__proto__`, `constructor` or `prototype` key. Nest's ValidationPipe
-   * deletes these (against prototype pollution) before the whitelist looks, so they were
-   * silently accepted where every other unknown field is refused (found by the reliability
-   * suite, issue #6). No body of this API has such a field.
+   * Path of the first key in {@link RESERVED_KEYS}. Nest's ValidationPipe deletes `__proto__`,
+   * `constructor` and `prototype` (against prototype pollution) before the whitelist looks,
+   * and class-transformer skips any key naming a method the DTO instance already has (all of
+   * Object.prototype's: `{"toString": 0}`), so these were silently accepted where every other
+   * unknown field is refused (found by the reliability suite, issue #6). No body of this API
+   * has such a field.
    */
   reservedKey?: string;
 }
 
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** `prototype`, and the names of Object.prototype's members (what every DTO instance inherits). */
+const RESERVED_KEYS = new Set([
+  'prototype',
+  '__proto__',
+  'constructor',
+  'toString',
+  'toLocaleString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
 
 export function scanJson(text: string, maxDepth: number): JsonScan {
   // One frame per open container: the keys seen (objects) or null (arrays), and the key path.

@@ -36,8 +36,23 @@ export function privatePostgresAvailable(): boolean {
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  // PostgreSQL cannot listen on port 0: it gets a port that was free a moment ago, and another
+  // if that one was taken in between.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return startOn(await freePort());
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === 5) {
+        throw error;
+      }
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+function startOn(port: number): PrivatePostgres {
   const bin = binDir();
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'uo-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
@@ -83,6 +98,18 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  handle.start();
+  try {
+    handle.start();
+  } catch (error) {
+    const log = (() => {
+      try {
+        return readFileSync(join(dir, 'log'), 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    handle.destroy();
+    throw log.includes('Address already in use') ? new PortTaken(`port ${port} taken`) : error;
+  }
   return handle;
 }

@@ -1,3 +1,4 @@
+import { connect, createServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { SMTPServer, type SMTPServerError } from 'smtp-server';
 
@@ -25,8 +26,8 @@ export interface TestSmtpServer {
  * Like many servers, smtp-server waits 100 ms before its greeting (early-talker detection), so
  * the first mail of each connection takes ~100 ms longer; the worker's pool reuses connections.
  */
-/** `port`: a fixed one, e.g. to bring a server up where a service already expects it; default any free one. */
-export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
+/** On a port the system gives; for a server that must come up where a service already expects it, see {@link startSmtpSwitch}. */
+export async function startSmtpServer(): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   const waiters: { recipient: string; resolve: (m: ReceivedMail) => void }[] = [];
   const smtpError = (message: string, responseCode: number): SMTPServerError =>
@@ -70,7 +71,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port: listening } = server.server.address() as { port: number };
 
@@ -95,6 +96,65 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
       });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** An SMTP address that is down until {@link SmtpSwitch.up}, then leads to a test SMTP server. */
+export interface SmtpSwitch {
+  url: string;
+  /** Connections made while down: each was reset as soon as it was accepted. */
+  readonly refused: number;
+  up(): Promise<TestSmtpServer>;
+  close(): Promise<void>;
+}
+
+/**
+ * An SMTP server that is down, then back, at one address: for a service started with that
+ * SMTP_URL before the server is up. The address is a listener on a port the system gave (port
+ * 0), held from start to end, so no other process can take it in between (picking a free port
+ * and listening on it seconds later once lost that race). While down, each connection is reset
+ * as soon as it is accepted, so the client's connection fails as with a server that is not
+ * running; once up, each connection is relayed to a test SMTP server of its own port.
+ */
+export async function startSmtpSwitch(): Promise<SmtpSwitch> {
+  let target: { server: TestSmtpServer; port: number } | undefined;
+  let refused = 0;
+  const sockets = new Set<Socket>();
+  const front = createServer((client) => {
+    if (target === undefined) {
+      refused++;
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = connect(target.port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject);
+    front.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = front.address() as { port: number };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    get refused() {
+      return refused;
+    },
+    async up() {
+      const server = await startSmtpServer();
+      target = { server, port: Number(new URL(server.url).port) };
+      return server;
+    },
+    async close() {
+      sockets.forEach((s) => s.destroy());
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+      await target?.server.close();
+    },
   };
 }
 

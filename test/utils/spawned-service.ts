@@ -12,6 +12,11 @@ export interface SpawnedService {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * A port free at the moment of asking. Only for a server that cannot listen on port 0 itself
+ * (a PostgreSQL cluster): another process may take the port before it is used, so whoever
+ * listens on it must be ready to pick another.
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -23,15 +28,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The start banner's first line (src/start-banner.ts), which gives the port the service got. */
+const LISTENING = /is listening on http:\/\/localhost:(\d+)/;
+
+/**
+ * Starts the service with PORT=0, so it listens on a port the system gives it (no port picked
+ * here and listened on later, which another process could take in between) and reads that port
+ * from its start banner; then waits until it is ready.
+ */
 export async function spawnService(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<SpawnedService> {
-  const port = await freePort();
   const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'main.js')], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
-      PORT: String(port),
+      PORT: '0',
       AUTH_JWT_SECRET: 'reliability-bearer-secret-0123456789abcdef',
       SESSION_JWT_SECRET: 'reliability-session-secret-0123456789abcdef',
       RATE_LIMIT_ENABLED: 'false',
@@ -43,19 +55,34 @@ export async function spawnService(env: Record<string, string>, readyTimeoutMs =
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
+  let url: string | undefined;
   for (;;) {
     if (child.exitCode !== null) {
       throw new Error(`The service exited during start:\n${output}`);
     }
-    try {
-      const res = await fetch(`${url}/health/ready`);
-      if (res.ok) {
-        break;
+    const port = LISTENING.exec(output)?.[1];
+    url ??= port === undefined ? undefined : `http://127.0.0.1:${port}`;
+    if (url !== undefined) {
+      try {
+        const res = await fetch(`${url}/health/ready`);
+        if (res.ok) {
+          return {
+            url,
+            process: child,
+            logs: () => output,
+            exited,
+            async stop(signal: NodeJS.Signals = 'SIGTERM') {
+              if (child.exitCode === null) {
+                child.kill(signal);
+              }
+              return exited;
+            },
+          };
+        }
+      } catch {
+        // not ready yet
       }
-    } catch {
-      // not listening yet
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -63,16 +90,4 @@ export async function spawnService(env: Record<string, string>, readyTimeoutMs =
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    url,
-    process: child,
-    logs: () => output,
-    exited,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null) {
-        child.kill(signal);
-      }
-      return exited;
-    },
-  };
 }
