@@ -8,6 +8,7 @@ RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json ./
 COPY src ./src
 COPY migrations ./migrations
+COPY scripts ./scripts
 RUN npm run build
 
 FROM node:20-bookworm-slim AS deps

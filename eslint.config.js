@@ -31,6 +31,11 @@ export default tseslint.config(
     },
   },
   {
+    // build scripts in plain JavaScript, outside the TypeScript project
+    files: ['scripts/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     files: ['migrations/**/*.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },
   },
