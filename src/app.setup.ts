@@ -4,10 +4,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { Logger, PinoLogger } from 'nestjs-pino';
-import { pinoHttp } from 'pino-http';
+import type { Options } from 'pino-http';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { jsonBodyMiddlewares } from './common/json-body.js';
 import { loggerParams } from './common/logger.js';
+import { leanRequestLogger } from './common/request-logger.js';
 import { setupOpenApi } from './common/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/request-context.js';
 import { createValidationPipe } from './common/validation.js';
@@ -69,17 +70,13 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
 }
 
 /**
- * One line per request (pino-http, as nestjs-pino's middleware wrote it: same options, on the
- * root logger of LoggerModule), without binding a logger to the request's async context:
- * lines logged while handling a request carry its `requestId` because they pass it (the
- * exception filter does). Made on the first request, once LoggerModule has made the root.
+ * One line per request (pino-http's, with nestjs-pino's options, on the root logger of
+ * LoggerModule), without binding a logger to the request's async context: lines logged while
+ * handling a request carry its `requestId` because they pass it (the exception filter does).
+ * The per-request work is done only for lines the level lets through (leanRequestLogger).
  */
 function requestLogger(config: AppConfig): RequestHandler {
-  let log: RequestHandler | undefined;
-  return (req, res, next) => {
-    log ??= pinoHttp({ ...loggerParams(config).pinoHttp, logger: PinoLogger.root }) as RequestHandler;
-    log(req, res, next);
-  };
+  return leanRequestLogger(loggerParams(config).pinoHttp as Options, () => PinoLogger.root) as RequestHandler;
 }
 
 /**
