@@ -1,5 +1,6 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { ErrorBody } from '../common/error-body.js';
 import {
   BEARER_SECURITY_SCHEME,
@@ -8,7 +9,6 @@ import {
   SESSION_SECURITY_SCHEME,
 } from './auth.constants.js';
 import type { AuthContext } from './auth-context.js';
-import { httpRequestOf } from '../common/http-context.js';
 
 /** Health, metrics and docs: no credentials. */
 export const Public = () => SetMetadata(IS_PUBLIC_KEY, true);
@@ -38,7 +38,7 @@ export const Backoffice = () =>
 
 /** The caller, as the guard verified it. */
 export const CurrentAuth = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthContext => {
-  const auth = httpRequestOf(ctx).auth;
+  const auth = ctx.switchToHttp().getRequest<Request>().auth;
   if (!auth) {
     // Only reachable if a route is both @Public() and asks for the caller: a programming error.
     throw new Error('CurrentAuth used on a route without authentication');

@@ -20,7 +20,6 @@ import { BearerStrategy, type BearerIdentity } from './bearer.strategy.js';
 import { bearerToken, verifyHs256, type Hs256Options } from './hs256.js';
 import { SessionVerifier } from './session-verifier.service.js';
 import { unauthorized } from './token-claims.js';
-import { httpRequestOf, httpResponseOf } from '../common/http-context.js';
 
 /** passport-jwt reports failures as `info`; turn them into our 401 codes. */
 function bearerFailure(info: unknown): Error {
@@ -73,11 +72,12 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) {
       return true;
     }
-    const req = httpRequestOf(context);
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
     let bearer: BearerIdentity;
     let session: Awaited<ReturnType<SessionVerifier['verify']>>;
     try {
-      bearer = await this.authenticateBearer(req, httpResponseOf(context));
+      bearer = await this.authenticateBearer(req, http.getResponse<Response>());
       const header = req.headers[SESSION_TOKEN_HEADER];
       session = await this.sessions.verify(typeof header === 'string' ? header : undefined, bearer.userId);
     } catch (error) {

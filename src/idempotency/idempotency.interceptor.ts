@@ -10,10 +10,10 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import type { Request, Response } from 'express';
 import { catchError, from, mergeMap, of, type Observable } from 'rxjs';
 import { errorBody } from '../common/error-body.js';
 import { IdempotencyService } from './idempotency.service.js';
-import { httpRequestOf, httpResponseOf } from '../common/http-context.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -38,8 +38,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(private readonly store: IdempotencyService) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = httpRequestOf(context);
-    const res = httpResponseOf(context);
+    const req = context.switchToHttp().getRequest<Request>();
+    const res = context.switchToHttp().getResponse<Response>();
     const key = req.headers[IDEMPOTENCY_KEY_HEADER];
     if (!METHODS.has(req.method) || key === undefined || !req.auth) {
       return next.handle();

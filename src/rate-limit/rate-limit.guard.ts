@@ -6,7 +6,6 @@ import { parseId } from '../common/parse-id.pipe.js';
 import { RATE_LIMIT_STORE, RATE_LIMIT_WINDOW_MS } from './rate-limit.constants.js';
 import type { RateLimitStore } from './rate-limit.store.js';
 import { tooManyRequests } from './too-many-requests.js';
-import { httpRequestOf } from '../common/http-context.js';
 
 /** The organization a write aims at, as far as the request says before the handler runs. */
 function organizationOf(req: Request): number | undefined {
@@ -31,21 +30,16 @@ export class RateLimitGuard implements CanActivate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Synchronous when there is nothing to count: Nest then goes on without awaiting (issue #7). */
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const req = httpRequestOf(context);
-    if (!this.config.rateLimit.enabled || !req.auth) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const limits = this.config.rateLimit;
+    const req = context.switchToHttp().getRequest<Request>();
+    if (!limits.enabled || !req.auth) {
       return true;
     }
-    return this.count(context, req, req.auth.userId);
-  }
-
-  private async count(context: ExecutionContext, req: Request, userId: number): Promise<boolean> {
-    const limits = this.config.rateLimit;
     const route = `${context.getClass().name}.${context.getHandler().name}`;
     const organizationId = organizationOf(req);
     const windows = await Promise.all([
-      this.store.hit(`${route}:user:${userId}`, RATE_LIMIT_WINDOW_MS, limits.callerPerMinute, 0),
+      this.store.hit(`${route}:user:${req.auth.userId}`, RATE_LIMIT_WINDOW_MS, limits.callerPerMinute, 0),
       organizationId === undefined
         ? undefined
         : this.store.hit(`${route}:org:${organizationId}`, RATE_LIMIT_WINDOW_MS, limits.organizationPerMinute, 0),

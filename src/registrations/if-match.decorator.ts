@@ -1,12 +1,12 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiHeader, ApiPreconditionFailedResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
 import { ErrorBody } from '../common/error-body.js';
 import { parseIfMatch } from '../memberships/if-match.js';
-import { httpRequestOf } from '../common/http-context.js';
 
 /** The versions `If-Match` accepts, or undefined (absent or `*`); 400 when malformed. */
 export const IfMatch = createParamDecorator((_data: unknown, ctx: ExecutionContext): number[] | undefined =>
-  parseIfMatch(httpRequestOf(ctx).headers['if-match']),
+  parseIfMatch(ctx.switchToHttp().getRequest<Request>().headers['if-match']),
 );
 
 /** Documents optimistic concurrency on a route that changes one membership. */
