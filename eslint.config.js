@@ -31,7 +31,8 @@ export default tseslint.config(
     },
   },
   {
-    // plain JavaScript run by node itself (the reliability suite's preload): linted, without types
+    // plain JavaScript run by node itself (build scripts, the reliability suite's preload):
+    // linted, without type information
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomBytesPooled } from '../common/random-pool.js';
 
 export interface InvitationToken {
   /** Goes only into the sealed outbox row and, from there, the email's link. */
@@ -11,6 +12,6 @@ export const hashInvitationToken = (token: string): string => createHash('sha256
 
 /** 32 random bytes, base64url (43 characters). */
 export function newInvitationToken(): InvitationToken {
-  const token = randomBytes(32).toString('base64url');
+  const token = randomBytesPooled(32).toString('base64url');
   return { token, hash: hashInvitationToken(token) };
 }

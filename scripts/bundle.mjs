@@ -1,0 +1,149 @@
+/**
+ * `npm run build`'s last step: bundles tsc's output from dist/main.js, with the packages it
+ * imports, into dist/main.js itself (cold start, issue #7). Node 20 spends most of a start
+ * resolving, reading and compiling ~1,400 module files; one file starts in a fraction of that.
+ *
+ * tsc runs first, so the decorators' design-time metadata (emitDecoratorMetadata), which
+ * Nest's dependency injection reads, is already plain JavaScript in what this bundles.
+ * The rest of dist/ (the CLIs, data-source.js, migrations) stays as tsc wrote it.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+
+// Loaded only when configured (optional), or reading files beside their own code at run time
+// (__dirname): they stay in node_modules and load from there as before.
+const external = [
+  '@electric-sql/*',
+  'jwks-rsa',
+  'ioredis',
+  'nodemailer',
+  'swagger-ui-dist',
+  'pino',
+  'thread-stream',
+  // TypeORM loads its driver by a computed name (node_modules' copy): ours must be the same
+  // one, or its type parsers (parseInt8) and ours would differ.
+  'pg',
+  // optional peers Nest and TypeORM look for and do without
+  '@nestjs/microservices',
+  '@nestjs/websockets',
+  '@nestjs/platform-fastify',
+  '@fastify/*',
+  'class-transformer/storage',
+  '@mikro-orm/core',
+  '@sap/hana-client',
+  'better-sqlite3',
+  'hdb-pool',
+  'ioredis/*',
+  'mongodb',
+  'mssql',
+  'mysql',
+  'mysql2',
+  'oracledb',
+  'pg-native',
+  'pg-query-stream',
+  'redis',
+  'sql.js',
+  'sqlite3',
+  'typeorm-aurora-data-api-driver',
+  'react-native-sqlite-storage',
+  '@google-cloud/spanner',
+  '@sentry/node',
+  'ts-node',
+  'dotenv',
+];
+
+/**
+ * Each of our modules keeps its own `import.meta.url` (paths beside it: the migrations, and
+ * createRequire for the optional packages), as if it still were its own file in dist/.
+ * Nest's packages that `require()` an optional peer through createRequire get the bundled
+ * copy instead, so that class-validator, class-transformer, typeorm and @nestjs/swagger are
+ * each loaded once (two class-transformer copies would not share their metadata).
+ */
+const TERMINUS_LOADER = '@nestjs/terminus/dist/utils/checkPackage.util.js'.split('/').join(sep);
+
+const ownModules = {
+  name: 'own-modules',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
+      const inNodeModules = /[\\/]node_modules[\\/]/.test(args.path);
+      if (!inNodeModules && !args.path.startsWith(dist)) {
+        return undefined;
+      }
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('import.meta.url') && !args.path.endsWith(TERMINUS_LOADER)) {
+        return undefined;
+      }
+      if (args.path.endsWith(TERMINUS_LOADER)) {
+        // terminus imports its optional peers by a name held in a variable, which a bundler
+        // cannot follow: the TypeORM indicator would get a second @nestjs/typeorm whose
+        // DataSource token the app never registered (readiness answered 503).
+        return {
+          contents: `const bundledPeers = { '@nestjs/typeorm': () => import('@nestjs/typeorm'), typeorm: () => import('typeorm') };\n${source.replace(
+            'await import(packageName)',
+            'await (bundledPeers[packageName]?.() ?? import(packageName))',
+          )}`,
+          loader: 'js',
+        };
+      }
+      if (inNodeModules) {
+        const declaration = 'const require = createRequire(import.meta.url);';
+        return source.includes(declaration) ? { contents: source.replace(declaration, ''), loader: 'js' } : undefined;
+      }
+      const rel = `./${relative(dist, args.path).split('\\').join('/')}`;
+      return {
+        contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+const BANNER =
+  "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);";
+if ((await readFile(join(dist, 'main.js'), 'utf8')).startsWith(BANNER)) {
+  // tsc did not write dist/main.js again: bundling the bundle would keep its old code.
+  throw new Error('dist/main.js is already a bundle: run `npm run build`, which compiles it first');
+}
+
+await build({
+  entryPoints: [join(dist, 'main.js')],
+  outfile: join(dist, 'main.js'),
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external,
+  plugins: [ownModules],
+  // CommonJS packages inside an ES module bundle still call require() for Node's built-ins
+  // and the externals above.
+  banner: { js: BANNER },
+  // Nest and TypeORM read class and function names (providers, entities, metadata).
+  keepNames: true,
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+/*
+ * keepNames wraps every named function esbuild emits in `__name(fn, "name")`, including the
+ * closures made on every request (Nest's switchToHttp() makes three, rxjs and the router
+ * more): an Object.defineProperty on each, ~3 % of the CPU of an invite (issue #7). Nearly
+ * all of them already carry that name (JavaScript names a function after the property or
+ * variable it is assigned to); the helper now defines it only when it differs, which is what
+ * keepNames is for (a class or function esbuild renamed to avoid a clash, `Observable7`).
+ * The line keeps its place, so the source map stays right.
+ */
+const NAME_HELPER = 'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';
+const CHEAP_NAME_HELPER =
+  'var __name = (target, value) => target.name === value ? target : __defProp(target, "name", { value, configurable: true });';
+const bundle = await readFile(join(dist, 'main.js'), 'utf8');
+if (bundle.split(NAME_HELPER).length !== 2) {
+  throw new Error(`esbuild's __name helper changed: expected exactly one "${NAME_HELPER}" in dist/main.js`);
+}
+await writeFile(join(dist, 'main.js'), bundle.replace(NAME_HELPER, CHEAP_NAME_HELPER));
