@@ -14,7 +14,6 @@ import type { Request, Response } from 'express';
 import { catchError, from, mergeMap, of, type Observable } from 'rxjs';
 import { errorBody } from '../common/error-body.js';
 import { IdempotencyService } from './idempotency.service.js';
-import { skipPassThroughInterceptors, type PassThroughInterceptor } from './interceptor-bypass.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -35,25 +34,16 @@ export enum IdempotencyErrorCode {
  * request → 422; while the first is still running → 409. A failed request releases its key.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor, PassThroughInterceptor {
-  constructor(private readonly store: IdempotencyService) {
-    // A request this interceptor passes through skips Nest's rxjs chain (issue #7).
-    skipPassThroughInterceptors();
-  }
-
-  /** No key, a method without side effects, or no authenticated caller: nothing to do. */
-  passesThrough(req: Request): boolean {
-    return !METHODS.has(req.method) || req.headers[IDEMPOTENCY_KEY_HEADER] === undefined || !req.auth;
-  }
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(private readonly store: IdempotencyService) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
-    const auth = req.auth;
-    if (this.passesThrough(req) || !auth) {
+    const key = req.headers[IDEMPOTENCY_KEY_HEADER];
+    if (!METHODS.has(req.method) || key === undefined || !req.auth) {
       return next.handle();
     }
-    const key = req.headers[IDEMPOTENCY_KEY_HEADER];
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new BadRequestException(
         errorBody(
@@ -62,7 +52,7 @@ export class IdempotencyInterceptor implements NestInterceptor, PassThroughInter
         ),
       );
     }
-    const userId = auth.userId;
+    const userId = req.auth.userId;
     const hash = createHash('sha256')
       .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)
       .digest('hex');
