@@ -82,6 +82,11 @@ const ownModules = {
         // terminus imports its optional peers by a name held in a variable, which a bundler
         // cannot follow: the TypeORM indicator would get a second @nestjs/typeorm whose
         // DataSource token the app never registered (readiness answered 503).
+        if (!source.includes('await import(packageName)')) {
+          throw new Error(
+            `${TERMINUS_LOADER} no longer loads its peers as this build expects: review scripts/bundle.mjs`,
+          );
+        }
         return {
           contents: `const bundledPeers = { '@nestjs/typeorm': () => import('@nestjs/typeorm'), typeorm: () => import('typeorm') };\n${source.replace(
             'await import(packageName)',
