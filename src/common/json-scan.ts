@@ -19,21 +19,7 @@ export interface JsonScan {
 }
 
 /** `prototype`, and the names of Object.prototype's members (what every DTO instance inherits). */
-const RESERVED_KEYS = new Set([
-  'prototype',
-  '__proto__',
-  'constructor',
-  'toString',
-  'toLocaleString',
-  'valueOf',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__',
-]);
+const RESERVED_KEYS = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 export function scanJson(text: string, maxDepth: number): JsonScan {
   // One frame per open container: the keys seen (objects) or null (arrays), and the key path.
