@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import request from 'supertest';
 import { Scope } from '../src/memberships/membership.constants.js';
 import {
@@ -365,6 +366,26 @@ describe('invitations: the invite routes', () => {
             userId,
           ]),
         ).toBe(1);
+      });
+
+      it('keeps its pooled database connections when invites are refused (409 closes none)', async () => {
+        // pool.query() closed the connection after any error: a burst of 409s reconnected once
+        // per refusal, ran the pool dry and answered 503 (the reliability suite's race)
+        const body = valid({ email: uniqueEmail('kept') });
+        await invite(body).expect(201);
+        const pool = (t.dataSource.driver as unknown as { master: Pool }).master;
+        let removed = 0;
+        const onRemove = () => {
+          removed += 1;
+        };
+        pool.on('remove', onRemove);
+        try {
+          const results = await Promise.all(Array.from({ length: 20 }, () => invite(body)));
+          expect(results.map((r) => r.status)).toEqual(Array(20).fill(409));
+        } finally {
+          pool.off('remove', onRemove);
+        }
+        expect(removed).toBe(0);
       });
 
       it('creates one user for 20 concurrent invites of a new email written in different cases', async () => {

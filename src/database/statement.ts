@@ -16,8 +16,8 @@ export interface Statement {
 }
 
 /**
- * Runs {@link Statement}s on TypeORM's own pool (the same connections, timeouts and int8
- * parsing as `DataSource.query`), without TypeORM's per-query runner, which cannot send named
+ * Runs {@link Statement}s on TypeORM's own pool (the same connections, SafePgClient, timeouts
+ * and int8 parsing as `DataSource.query`), without TypeORM's per-query runner, which cannot send named
  * statements. Errors are pg's own (`code`, `constraint`), which the exception filter maps.
  *
  * The embedded database (PGlite) gets them unnamed: it is one session behind every socket, so
@@ -40,11 +40,20 @@ export class StatementRunner {
       throw new Error(`${statement.name} takes ${statement.parameters.length} parameters, got ${values.length}`);
     }
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const result = await pool.query({
-      name: this.named ? statement.name : undefined,
-      text: statement.text,
-      values: [...values],
-    });
-    return result.rows as T[];
+    // Not pool.query(), which closes the connection after any error, a 23505 included: a
+    // burst of identical invites (one 201, the rest 409) then opened a connection for every
+    // 409 and ran out of them, 503s (reliability suite). The connection stays when the
+    // statement failed; SafePgClient ends it when it broke, and the pool then drops it.
+    const client = await pool.connect();
+    try {
+      const result = await client.query({
+        name: this.named ? statement.name : undefined,
+        text: statement.text,
+        values: [...values],
+      });
+      return result.rows as T[];
+    } finally {
+      client.release();
+    }
   }
 }
