@@ -45,6 +45,13 @@ export class StatementRunner {
     // 409 and ran out of them, 503s (reliability suite). The connection stays when the
     // statement failed; SafePgClient ends it when it broke, and the pool then drops it.
     const client = await pool.connect();
+    // A checked-out client's 'error' (the server ended the connection: 57P01) is the holder's
+    // to handle, or it crashes the process; as TypeORM's query runner does, it closes it.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       const result = await client.query({
         name: this.named ? statement.name : undefined,
@@ -53,7 +60,8 @@ export class StatementRunner {
       });
       return result.rows as T[];
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 }
