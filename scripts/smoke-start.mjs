@@ -4,10 +4,14 @@
  * PostgreSQL, answers /health/ready and /docs, and the token pair its banner prints lets the
  * seed invite through (201). Then SIGTERM, and exit 0. Prints how long each step took.
  *
- * Usage: node scripts/smoke-start.mjs   (after npm run build)
+ * The service's exit leaves the build's V8 code cache in dist/ for the Node flags it ran with
+ * (scripts/bundle-loader.mjs): the Dockerfile runs this with its command's flags, so that the
+ * image carries the cache its containers start with.
+ *
+ * Usage: node scripts/smoke-start.mjs [node flags...]   (after npm run build)
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,7 +26,10 @@ const fail = (message) => {
 };
 
 const started = performance.now();
-const child = spawn(process.execPath, ['dist/main.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(process.execPath, [...process.argv.slice(2), 'dist/main.js'], {
+  env,
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 let output = '';
 child.stdout.on('data', (chunk) => (output += chunk));
 child.stderr.on('data', (chunk) => (output += chunk));
@@ -80,6 +87,10 @@ try {
   const { code, signal } = await exited;
   if (code !== 0) {
     fail(`exit ${code ?? signal} after SIGTERM; the service printed:\n${output}`);
+  }
+  // right after a build there is none before: one now means the loader wrote it
+  if (!readdirSync('dist').some((f) => /^app\.cjs\..*\.cache$/.test(f))) {
+    fail('dist/ holds no code cache (app.cjs.*.cache) after the service exited');
   }
   rmSync(dir, { recursive: true, force: true });
 }
