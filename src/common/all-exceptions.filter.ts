@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { CommonErrorCode } from './error-codes.js';
 import { requestIdOf } from './request-context.js';
+import { IdempotentReplay } from '../idempotency/idempotency.guard.js';
 
 interface Mapped {
   status: number;
@@ -167,6 +168,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   /** Also the Express error handler for the body middlewares, which run before Nest's routing. */
   respond(exception: unknown, req: Request, res: Response): void {
+    if (exception instanceof IdempotentReplay) {
+      exception.send(res);
+      return;
+    }
     const requestId = requestIdOf(req);
 
     const mapped =
