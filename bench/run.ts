@@ -5,7 +5,7 @@
  * only ratios taken in the same round mean anything: every round runs every target, in a
  * rotating order, on the same database; the summary gives the medians of the rounds.
  *
- *   npm run bench -- [--rounds 3] [--duration 10] [--connections 32] [--warmup 5]
+ *   npm run bench -- [--rounds 5] [--duration 10] [--connections 32] [--warmup 5]
  *                    [--only invite,large,read] [--no-pgbench] [--pgbench-clients 10]
  *                    [--large-rows 1000000] [--log-level info] [--mail-worker] [--profile]
  *                    [--node-options '--max-old-space-size=160 --max-semi-space-size=8 --heap-growing-percent=100'] [--floor-prepared] [--skip-build]
@@ -51,7 +51,7 @@ const outDir = join(root, 'var', 'bench');
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     warmup: { type: 'string', default: '5' },
