@@ -8,7 +8,7 @@
  *   npm run bench -- [--rounds 5] [--duration 10] [--connections 32] [--warmup 5]
  *                    [--only invite,large,read] [--no-pgbench] [--pgbench-clients 10]
  *                    [--large-rows 1000000] [--log-level info] [--mail-worker] [--profile]
- *                    [--node-options '--max-old-space-size=160 --max-semi-space-size=8 --heap-growing-percent=100'] [--floor-prepared] [--skip-build]
+ *                    [--node-options '--max-old-space-size=160 --max-semi-space-size=16 --heap-growing-percent=100'] [--floor-prepared] [--skip-build]
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/uo_bench) is dropped and
  * recreated, and so is the same name with `_large` (the 1,000,000-membership copy); the
@@ -67,7 +67,7 @@ const { values: args } = parseArgs({
     'cold-starts': { type: 'string', default: '3' },
     'node-options': {
       type: 'string',
-      default: '--max-old-space-size=160 --max-semi-space-size=8 --heap-growing-percent=100',
+      default: '--max-old-space-size=160 --max-semi-space-size=16 --heap-growing-percent=100',
     },
     profile: { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
