@@ -17,8 +17,9 @@ export interface Statement {
 
 /**
  * Runs {@link Statement}s on TypeORM's own pool (the same connections, SafePgClient, timeouts
- * and int8 parsing as `DataSource.query`), without TypeORM's per-query runner, which cannot send named
- * statements. Errors are pg's own (`code`, `constraint`), which the exception filter maps.
+ * and int8 parsing as `DataSource.query`), without TypeORM's per-query runner, which cannot
+ * send named statements. Errors are pg's own (`code`, `constraint`), which the exception
+ * filter maps.
  *
  * The embedded database (PGlite) gets them unnamed: it is one session behind every socket, so
  * a statement prepared by a pooled connection that was since replaced is still there, and
