@@ -3,7 +3,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { retryReadOnce } from '../database/read-retry.js';
+import { retryRead } from '../database/read-retry.js';
 import { StatementRunner } from '../database/statement.js';
 import { AuthErrorCode } from './auth.constants.js';
 import { verifyHs256 } from './hs256.js';
@@ -61,7 +61,7 @@ export class SessionVerifier {
     }
     // One query whether or not the row exists, so the answer's timing does not tell; retried
     // once if its pooled connection broke under it (a restart or failover).
-    const rows = await retryReadOnce(() => this.statements.query<SessionRow>(SESSION_STATEMENT, [sessionId]));
+    const rows = await retryRead(() => this.statements.query<SessionRow>(SESSION_STATEMENT, [sessionId]));
     const row = rows[0];
     if (!row || Number(row.user_id) !== userId) {
       throw unauthorized('The session does not exist', AuthErrorCode.SESSION_UNKNOWN);

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
-import { isBrokenConnection, queryForRead, retryReadOnce } from './read-retry.js';
+import { isBrokenConnection, queryForRead, retryRead } from './read-retry.js';
 
 const driver = (code: string, message = 'terminating connection due to administrator command') =>
   new QueryFailedError('SELECT 1', [], Object.assign(new Error(message), { code }));
@@ -30,22 +30,32 @@ describe('isBrokenConnection', () => {
   });
 });
 
-describe('retryReadOnce', () => {
-  it('runs the read again once when its connection broke', async () => {
+describe('retryRead', () => {
+  it('runs the read again when its connection broke', async () => {
     const read = jest.fn<() => Promise<string>>().mockRejectedValueOnce(driver('57P01')).mockResolvedValueOnce('rows');
-    await expect(retryReadOnce(read)).resolves.toBe('rows');
+    await expect(retryRead(read)).resolves.toBe('rows');
     expect(read).toHaveBeenCalledTimes(2);
   });
 
-  it('gives up after the second failure', async () => {
+  it('runs it a third time when the retry drew another broken connection', async () => {
+    const read = jest
+      .fn<() => Promise<string>>()
+      .mockRejectedValueOnce(driver('57P01'))
+      .mockRejectedValueOnce(driver('57P01'))
+      .mockResolvedValueOnce('rows');
+    await expect(retryRead(read)).resolves.toBe('rows');
+    expect(read).toHaveBeenCalledTimes(3);
+  });
+
+  it('gives up after the third failure', async () => {
     const read = jest.fn<() => Promise<string>>().mockRejectedValue(driver('57P01'));
-    await expect(retryReadOnce(read)).rejects.toBeInstanceOf(QueryFailedError);
-    expect(read).toHaveBeenCalledTimes(2);
+    await expect(retryRead(read)).rejects.toBeInstanceOf(QueryFailedError);
+    expect(read).toHaveBeenCalledTimes(3);
   });
 
   it('does not retry other failures', async () => {
     const read = jest.fn<() => Promise<string>>().mockRejectedValue(new Error('Query read timeout'));
-    await expect(retryReadOnce(read)).rejects.toThrow('Query read timeout');
+    await expect(retryRead(read)).rejects.toThrow('Query read timeout');
     expect(read).toHaveBeenCalledTimes(1);
   });
 });

@@ -339,7 +339,7 @@ describe('faults', () => {
     expect(failed.length).toBeLessThanOrEqual(hung.length + 4);
   });
 
-  it('connections terminated by the server (57P01, as a restart or failover tool does): reads are retried once, writes are not', async () => {
+  it('connections terminated by the server (57P01, as a restart or failover tool does): reads are retried, writes are not', async () => {
     const reads = new Load(
       () => service.url,
       () => read(),
