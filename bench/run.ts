@@ -15,7 +15,7 @@
  * name must contain "bench".
  */
 import { createSecretKey } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -267,11 +267,7 @@ async function main(): Promise<void> {
   // Cold start: spawn → first 201. First as the first start of a build (no code cache: it
   // writes one at its exit, scripts/bundle-loader.mjs), then a few times with it; the last
   // one stays up for the load.
-  for (const file of readdirSync(join(root, 'dist'))) {
-    if (/^app\.cjs\..*\.cache$/.test(file)) {
-      rmSync(join(root, 'dist', file));
-    }
-  }
+  rmSync(join(root, 'dist', 'code-cache'), { recursive: true, force: true });
   let service: Server = startService('service', baseUrl, 3301);
   results.firstStartMs = await firstCreated(service, fixture, headers);
   const coldStarts = Math.max(1, Number(args['cold-starts']));

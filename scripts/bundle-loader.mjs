@@ -16,7 +16,7 @@
  * Node 20 loses the callback Node gives `import()`.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,13 +28,15 @@ const WRITE_AFTER_MS = 10_000;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, 'app.cjs');
+/** This build's caches and nothing else: the build empties it, the bench and the start check read it. */
+const cacheDir = join(here, 'code-cache');
 // One file per build, Node and flags: V8 refuses data made under other heap or stack flags,
 // and the tests (no flags) and the Dockerfile's command (heap flags) would overwrite each other.
 const key = createHash('sha256')
   .update([BUILD_ID, process.version, process.arch, ...process.execArgv, process.env.NODE_OPTIONS ?? ''].join('\0'))
   .digest('hex')
   .slice(0, 16);
-const cacheFile = `${bundle}.${key}.cache`;
+const cacheFile = join(cacheDir, `${key}.cache`);
 
 let cachedData;
 try {
@@ -58,6 +60,7 @@ if (cachedData === undefined || script.cachedDataRejected) {
     written = true;
     const temporary = `${cacheFile}.${process.pid}.tmp`;
     try {
+      mkdirSync(cacheDir, { recursive: true });
       writeFileSync(temporary, script.createCachedData());
       renameSync(temporary, cacheFile);
     } catch {

@@ -10,7 +10,7 @@
  * The rest of dist/ (the CLIs, data-source.js, migrations) stays as tsc wrote it.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -116,7 +116,8 @@ const ownModules = {
 };
 
 const LOADER_TEMPLATE = join(root, 'scripts', 'bundle-loader.mjs');
-const loaderMarker = (await readFile(LOADER_TEMPLATE, 'utf8')).split('\n')[1];
+const loaderTemplate = await readFile(LOADER_TEMPLATE, 'utf8');
+const loaderMarker = loaderTemplate.split('\n')[1];
 if ((await readFile(join(dist, 'main.js'), 'utf8')).includes(loaderMarker)) {
   // tsc did not write dist/main.js again: it is still the loader of the last build.
   throw new Error('dist/main.js is already the loader: run `npm run build`, which compiles it first');
@@ -177,14 +178,10 @@ bundle = bundle.replace(/[^ -~\t\n\r]/g, (char, offset) => {
 await writeFile(join(dist, 'app.cjs'), bundle);
 
 // The loader, with this build's id; the code caches of earlier builds go.
-for (const file of await readdir(dist)) {
-  if (/^app\.cjs\..*\.cache$/.test(file) || /^app\.cjs\..*\.tmp$/.test(file)) {
-    await rm(join(dist, file), { force: true });
-  }
-}
+await rm(join(dist, 'code-cache'), { recursive: true, force: true });
 await rm(join(dist, 'main.js.map'), { force: true });
 const buildId = createHash('sha256').update(bundle).digest('hex');
-const loader = (await readFile(LOADER_TEMPLATE, 'utf8')).replace("'%BUILD_ID%'", `'${buildId}'`);
+const loader = loaderTemplate.replace("'%BUILD_ID%'", `'${buildId}'`);
 if (!loader.includes(buildId)) {
   throw new Error(`${LOADER_TEMPLATE} no longer holds the BUILD_ID placeholder`);
 }
