@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InvitationsModule } from './invitations/invitations.module.js';
+import { MembershipsModule } from './memberships/memberships.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RegistrationsModule } from './registrations/registrations.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         AuditModule,
         IdempotencyModule,
         RateLimitModule,
+        MembershipsModule,
         InvitationsModule,
         RegistrationsModule,
       ],

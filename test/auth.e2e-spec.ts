@@ -6,6 +6,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { revokeSession } from '../src/auth/session-tokens.js';
 import { Scope } from '../src/memberships/membership.constants.js';
+import { MembershipsModule } from '../src/memberships/memberships.module.js';
 import { AuthProbeController } from './utils/auth-probe.controller.js';
 import { addMembership, authHeaders, createOrganization, createUser, tokensFor } from './utils/fixtures.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -177,7 +178,7 @@ describe('authentication with an HS256 bearer (AUTH_JWT_SECRET)', () => {
   beforeAll(async () => {
     t = await createTestApp(
       { AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE },
-      { controllers: [AuthProbeController] },
+      { controllers: [AuthProbeController], imports: [MembershipsModule] },
     );
     alice = await h.newCaller();
     bob = await h.newCaller();
@@ -590,7 +591,7 @@ describe('authentication with a JWKS (AUTH_JWKS_URI, RS256/ES256)', () => {
     evil = await serveJson(() => ({ keys: [publicJwk(attacker.privateKey, 'attacker-1', 'RS256')] }));
     t = await createTestApp(
       { AUTH_JWKS_URI: jwks.url, AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE },
-      { controllers: [AuthProbeController] },
+      { controllers: [AuthProbeController], imports: [MembershipsModule] },
     );
     caller = await h.newCaller();
   });
@@ -712,7 +713,7 @@ describe('authentication with a JWKS (AUTH_JWKS_URI, RS256/ES256)', () => {
   it('keeps its own verification when another app starts in the same process', async () => {
     const other = await createTestApp(
       { AUTH_JWT_SECRET: OTHER_SECRET, AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE },
-      { controllers: [AuthProbeController] },
+      { controllers: [AuthProbeController], imports: [MembershipsModule] },
     );
     try {
       await h.expectAccepted(withBearer(sign(claims(), rsa.privateKey, 'RS256', 'rsa-1')));

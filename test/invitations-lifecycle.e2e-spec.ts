@@ -206,20 +206,21 @@ describe('invitations: the lifecycle, with the email received on a real SMTP ser
       .expect(201);
   });
 
-  it('invite → revoke → accepting is refused (410); only an admin of the organization may revoke', async () => {
+  it('invite → revoke → accepting is refused (410); for anyone but its organization's admins it does not exist', async () => {
     const inv = await invite();
     const token = tokenFrom(await smtp.waitFor(inv.email));
 
-    // The invitee, a plain member and an admin of another organization may not revoke.
-    expect((await revoke(inv.invitationId, inv.invitee, inv.userId).expect(403)).body.code).toBe(
-      'NOT_ORGANIZATION_ADMIN',
+    // The invitee, a plain member and an admin of another organization may not revoke: to them
+    // it is an unknown invitation.
+    expect((await revoke(inv.invitationId, inv.invitee, inv.userId).expect(404)).body.code).toBe(
+      'INVITATION_NOT_FOUND',
     );
     const memberId = await createUser(t.dataSource);
     await addMembership(t.dataSource, { userId: memberId, organizationId: admin.organizationId, scope: Scope.MEMBER });
     const member = authHeaders(await tokensFor(t.dataSource, t.config, memberId));
-    await revoke(inv.invitationId, member, memberId).expect(403);
+    await revoke(inv.invitationId, member, memberId).expect(404);
     const otherAdmin = await createAdmin(t.dataSource, t.config);
-    await revoke(inv.invitationId, otherAdmin.headers, otherAdmin.userId).expect(403);
+    await revoke(inv.invitationId, otherAdmin.headers, otherAdmin.userId).expect(404);
     await revoke(inv.invitationId, admin.headers, admin.userId + 1000).expect(403);
     await revoke(999_999_999).expect(404);
 
@@ -377,7 +378,9 @@ describe('invitations: the lifecycle, with the email received on a real SMTP ser
     expect((await answerById(stranger, inv.userId, inv.invitationId, 'accept').expect(403)).body.code).toBe(
       'NOT_THE_CALLER',
     );
-    await getInvitation(inv.invitationId, stranger, strangerId).expect(403);
+    expect((await getInvitation(inv.invitationId, stranger, strangerId).expect(404)).body.code).toBe(
+      'INVITATION_NOT_FOUND',
+    );
     await listMine(stranger, inv.userId).expect(403);
 
     // The invitee reads it, without the delivery error; the admin with it.

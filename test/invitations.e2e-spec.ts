@@ -256,6 +256,11 @@ describe('invitations: the invite routes', () => {
 
       it.each(passing)('accepts %s', async (_name, overrides) => {
         const body = valid(overrides);
+        // the admin holds what it grants (the grant ceiling is proven in the invariants spec)
+        await t.dataSource.query(
+          `UPDATE user_organizations SET permissions = $3::jsonb WHERE user_id = $1 AND organization_id = $2`,
+          [admin.userId, admin.organizationId, JSON.stringify(body.permissions)],
+        );
         const res = await invite(body).expect(201);
         expect(res.body.data).toMatchObject({
           scope: body.scope,

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { Authenticated } from '../src/auth/auth.decorators.js';
 import { ParseOptionalIdPipe } from '../src/common/parse-id.pipe.js';
 import { RateLimited } from '../src/rate-limit/rate-limited.decorator.js';
+import { MembershipsModule } from '../src/memberships/memberships.module.js';
 import { AuthProbeController } from './utils/auth-probe.controller.js';
 import { authHeaders, createUser, tokensFor } from './utils/fixtures.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -32,7 +33,7 @@ describe('rate limits', () => {
         RATE_LIMIT_CALLER_PER_MINUTE: '4',
         RATE_LIMIT_ORGANIZATION_PER_MINUTE: '6',
       },
-      { controllers: [AuthProbeController, LimitedProbeController] },
+      { controllers: [AuthProbeController, LimitedProbeController], imports: [MembershipsModule] },
     );
   });
   afterAll(async () => {

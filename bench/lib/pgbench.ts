@@ -61,7 +61,7 @@ function toPgbench(statement: Statement): string {
 export async function writeInviteScript(root: string, file: string): Promise<string> {
   const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(root, 'dist', path)).href)) as T;
   const { SESSION_STATEMENT } = await load<{ SESSION_STATEMENT: Statement }>('auth/session-statement.js');
-  const { INVITE_STATEMENT } = await load<{ INVITE_STATEMENT: Statement }>('invitations/invite-statement.js');
+  const { INVITE_STATEMENT } = await load<{ INVITE_STATEMENT: Statement }>('memberships/membership.repository.js');
   const script = [
     '\\set n random(1, 4611686018427387903)',
     toPgbench(SESSION_STATEMENT),

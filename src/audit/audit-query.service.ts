@@ -1,12 +1,11 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Sql } from '../database/sql.js';
 import { decodeCursor, pageOf } from '../common/cursor.js';
 import { errorBody } from '../common/error-body.js';
 import { CommonErrorCode } from '../common/error-codes.js';
 import type { AuditEventPageDto } from './dto/audit-event-page.dto.js';
 import type { AuditEventDto } from './dto/audit-event.dto.js';
 import { DEFAULT_AUDIT_PAGE_SIZE, type ListAuditEventsQueryDto } from './dto/list-audit-events-query.dto.js';
-import { queryForRead } from '../database/read-retry.js';
 
 interface AuditRow {
   id: number | string;
@@ -43,7 +42,7 @@ function toAuditEvent(row: AuditRow): AuditEventDto {
 /** Reads the audit trail for backoffice: filtered, newest first, keyset-paginated on id. */
 @Injectable()
 export class AuditQueryService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
   async list(query: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
     const from = query.from === undefined ? undefined : new Date(query.from);
@@ -84,8 +83,7 @@ export class AuditQueryService {
     if (before !== undefined) {
       where.push(`id < ${param(before)}`);
     }
-    const rows = await queryForRead<AuditRow[]>(
-      this.dataSource,
+    const rows = await this.sql.read<AuditRow>(
       `SELECT id, occurred_at, action, actor_user_id, actor_session_id, organization_id,
               target_user_id, membership_id, before, after, request_id
          FROM audit_events

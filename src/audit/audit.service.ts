@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { Queryable } from '../database/sql.js';
 import type { AuthContext } from '../auth/auth-context.js';
 
 export interface AuditEntry {
@@ -17,10 +17,9 @@ export interface AuditEntry {
 /** Appends to the audit trail, inside the caller's transaction so a change and its record commit together. */
 @Injectable()
 export class AuditService {
-  constructor(private readonly dataSource: DataSource) {}
-
-  async record(entry: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query(
+  /** `tx`: the transaction of the change the entry records. */
+  async record(entry: AuditEntry, tx: Queryable): Promise<void> {
+    await tx.query(
       `INSERT INTO audit_events
          (action, actor_user_id, actor_session_id, organization_id, target_user_id, membership_id, before, after, request_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { UnauthorizedException } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { loadConfig } from '../config/config.js';
-import type { Statement, StatementRunner } from '../database/statement.js';
+import type { Sql, Statement } from '../database/sql.js';
 import { SessionVerifier } from './session-verifier.service.js';
 
 const config = loadConfig({ NODE_ENV: 'test' });
@@ -12,11 +12,12 @@ interface Row {
   user_id: string;
   expired: boolean;
   revoked: boolean;
+  user_deleted?: boolean;
 }
 
 function verifierWith(rows: Row[]) {
   const query = jest.fn<(statement: Statement, params: unknown[]) => Promise<Row[]>>().mockResolvedValue(rows);
-  const verifier = new SessionVerifier(config, { query } as unknown as StatementRunner);
+  const verifier = new SessionVerifier(config, { read: query } as unknown as Sql);
   return { verifier, query };
 }
 

@@ -3,8 +3,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { retryRead } from '../database/read-retry.js';
-import { StatementRunner } from '../database/statement.js';
+import { Sql } from '../database/sql.js';
 import { AuthErrorCode } from './auth.constants.js';
 import { verifyHs256 } from './hs256.js';
 import { SESSION_STATEMENT } from './session-statement.js';
@@ -19,6 +18,7 @@ interface SessionRow {
   user_id: number;
   expired: boolean;
   revoked: boolean;
+  user_deleted: boolean;
 }
 
 /**
@@ -33,7 +33,7 @@ export class SessionVerifier {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly statements: StatementRunner,
+    private readonly sql: Sql,
   ) {
     this.key = createSecretKey(Buffer.from(config.auth.sessionSecret));
   }
@@ -61,9 +61,10 @@ export class SessionVerifier {
     }
     // One query whether or not the row exists, so the answer's timing does not tell; retried
     // once if its pooled connection broke under it (a restart or failover).
-    const rows = await retryRead(() => this.statements.query<SessionRow>(SESSION_STATEMENT, [sessionId]));
+    const rows = await this.sql.read<SessionRow>(SESSION_STATEMENT, [sessionId]);
     const row = rows[0];
-    if (!row || Number(row.user_id) !== userId) {
+    // a soft-deleted user is refused like an unknown session: nothing tells it apart
+    if (!row || Number(row.user_id) !== userId || row.user_deleted) {
       throw unauthorized('The session does not exist', AuthErrorCode.SESSION_UNKNOWN);
     }
     if (row.revoked) {

@@ -6,7 +6,7 @@ import { removeEmbeddedEndpoint, writeEmbeddedEndpoint } from './embedded-endpoi
 import { DATABASE_TARGET, type DatabaseTarget } from './database-target.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrationsLocked } from './migrate.js';
-import { StatementRunner } from './statement.js';
+import { Sql } from './sql.js';
 import { buildDataSourceOptions, loadMigrations } from './typeorm-options.js';
 
 /** Stops the embedded database, if one was started, after the pool has closed. */
@@ -59,9 +59,9 @@ export class DatabaseModule {
     const targetModule = DatabaseTargetModule.forRoot(config);
     return {
       module: DatabaseModule,
-      // StatementRunner (prepared statements of the hot paths) is for every feature module.
+      // Sql, the one way to run statements, is for every feature module.
       global: true,
-      providers: [StatementRunner],
+      providers: [Sql],
       imports: [
         targetModule,
         TypeOrmModule.forRootAsync({
@@ -83,7 +83,7 @@ export class DatabaseModule {
           },
         }),
       ],
-      exports: [targetModule, StatementRunner],
+      exports: [targetModule, Sql],
     };
   }
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isBrokenConnection } from './read-retry.js';
+import { isBrokenConnection } from './pg-error.js';
 
 type Query = (...args: unknown[]) => unknown;
 

@@ -1,4 +1,4 @@
-/** Machine-readable codes of the invitation routes' errors (STYLE: one enum per module). */
+/** Machine-readable codes of the invitation routes' errors (one enum per module). */
 export enum InvitationErrorCode {
   MEMBERSHIP_ALREADY_EXISTS = 'MEMBERSHIP_ALREADY_EXISTS',
   INVITATION_ALREADY_PENDING = 'INVITATION_ALREADY_PENDING',
@@ -10,4 +10,5 @@ export enum InvitationErrorCode {
   INVITATION_ENDED = 'INVITATION_ENDED',
   INVITATION_ALREADY_ACCEPTED = 'INVITATION_ALREADY_ACCEPTED',
   INVITATION_RESEND_LIMITED = 'INVITATION_RESEND_LIMITED',
+  EMAIL_CONFLICT = 'EMAIL_CONFLICT',
 }

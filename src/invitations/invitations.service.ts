@@ -7,41 +7,40 @@ import {
   Injectable,
   NotFoundException,
 } from '@nestjs/common';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { AuditService, type AuditEntry } from '../audit/audit.service.js';
 import type { AuthContext } from '../auth/auth-context.js';
-import { AuthErrorCode } from '../auth/auth.constants.js';
-import { OrganizationAdminPolicy } from '../auth/organization-admin.policy.js';
 import { decodeCursor, pageOf } from '../common/cursor.js';
 import { CommonErrorCode } from '../common/error-codes.js';
 import { errorBody } from '../common/error-body.js';
 import { parseId } from '../common/parse-id.pipe.js';
-import { StatementRunner } from '../database/statement.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { isUniqueViolation } from '../database/pg-error.js';
+import { Sql, type Queryable } from '../database/sql.js';
 import { INVITATION_MAIL_KIND, INVITATION_RESENT_MAIL_KIND } from '../mail/invitation-email.js';
 import { MailOutboxWorker } from '../mail/mail-outbox.worker.js';
 import { MailSecretBox } from '../mail/mail-secret-box.js';
 import type { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
 import { DEFAULT_PERMISSIONS, Scope, type Permissions } from '../memberships/membership.constants.js';
-import { membershipSnapshot, toMembershipData } from '../memberships/membership.mapper.js';
+import { invitationSnapshot, toMembershipData } from '../memberships/membership.mapper.js';
+import { MembershipRepository, type LockedInvitation } from '../memberships/membership.repository.js';
+import { LIVE_MEMBERSHIP_INDEX, type Membership } from '../memberships/membership-row.js';
+import {
+  assertWithinGrantCeiling,
+  escalation,
+  grantCeilingExcess,
+  invitationState,
+  type InvitationState,
+} from '../memberships/membership.rules.js';
+import { notOrganizationAdmin, OrganizationAdminPolicy } from '../memberships/organization-admin.policy.js';
 import { MetricsService, type InvitationEvent } from '../metrics/metrics.service.js';
 import type { CreateInviteUserOrganizationDto } from './dto/create-invite-user-organization.dto.js';
-import type { InvitationListResponseDto, InvitationResponseDto, InvitationState } from './dto/invitation.dto.js';
+import type { InvitationListResponseDto, InvitationResponseDto } from './dto/invitation.dto.js';
 import type { InviteUserResponseDto } from './dto/invite-user-response.dto.js';
 import type { InviteUserDto } from './dto/invite-user.dto.js';
 import { InvitationErrorCode } from './invitation-error-codes.js';
-import {
-  asMembership,
-  INVITATION_VIEW_SQL,
-  invitationState,
-  membershipColumns,
-  toInvitationDto,
-  type InvitationViewRow,
-  type MembershipRow,
-} from './invitation.mapper.js';
+import { toInvitationDto } from './invitation.mapper.js';
 import { hashInvitationToken, newInvitationToken } from './invitation-token.js';
-import { INVITE_STATEMENT } from './invite-statement.js';
 import { ResendLimitedException } from './resend-limited.exception.js';
 
 interface InviteCommand {
@@ -53,52 +52,27 @@ interface InviteCommand {
   organizationId?: number;
 }
 
-interface InviteResult {
-  membership: MembershipRow;
-  inviteeEmail: string;
-}
-
-/** The membership row, plus what the invite statement did on the way. */
-interface InviteRow extends MembershipRow {
-  inviteeEmail: string;
-  /** 1 when an expired pending invitation of the same person was retired first, else 0. */
-  expiredInvitations: number;
-}
-
-interface LockedInvitation extends MembershipRow {
-  expired: boolean;
-  organizationDeleted: boolean;
-  /** Seconds until one more resend is allowed; null when allowed now (resend only). */
-  retryAfterSeconds?: number | null;
-}
-
 type InvitationTarget = { id: number } | { tokenHash: string };
 type Answer = 'accept' | 'decline';
-
-const LIVE_MEMBERSHIP_INDEX = 'uq_user_organizations_live';
-
-/** Marks the pending mails of an invitation cancelled (and drops their sealed token). */
-const CANCEL_MAILS_CTE = `
-  cancelled AS (
-    UPDATE mail_outbox SET status = 'cancelled', secret = NULL, updated_at = now()
-     WHERE membership_id = $1 AND status = 'pending'
-    RETURNING id
-  )`;
 
 /** Records an audit event inside the current transaction. */
 type Audit = (entry: AuditEntry) => Promise<void>;
 
+/** The facts `invitationState` needs, from a locked invitation. */
+const stateOf = (locked: LockedInvitation): InvitationState | undefined =>
+  invitationState({ ...locked.membership, expired: locked.expired });
+
 /**
- * The invitation lifecycle (issue #4): invite (two seed routes), resend, revoke, list, accept
- * and decline by id or by the emailed token. Every change is one transaction that also writes
- * its audit event and, where an email goes out, its outbox row; the mail worker is woken
- * after the commit and sends outside any transaction.
+ * The invitation lifecycle: invite (two seed routes), resend, revoke, list, accept and
+ * decline by id or by the emailed token. Every change is one transaction (the invite, one
+ * statement) that also writes its audit event and, where an email goes out, its outbox row;
+ * the mail worker is woken after the commit and sends outside any transaction.
  */
 @Injectable()
 export class InvitationsService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly statements: StatementRunner,
+    private readonly sql: Sql,
+    private readonly memberships: MembershipRepository,
     private readonly policy: OrganizationAdminPolicy,
     private readonly audit: AuditService,
     private readonly secrets: MailSecretBox,
@@ -111,14 +85,15 @@ export class InvitationsService {
    * A transaction whose audit events also count in `invitations_total`, once it has
    * committed (a rolled-back change counts nothing).
    */
-  private async transaction<T>(work: (manager: EntityManager, audit: Audit) => Promise<T>): Promise<T> {
-    const events: InvitationEvent[] = [];
-    const result = await this.dataSource.transaction((manager) =>
-      work(manager, async (entry) => {
-        await this.audit.record(entry, manager);
+  private async transaction<T>(work: (tx: Queryable, audit: Audit) => Promise<T>): Promise<T> {
+    let events: InvitationEvent[] = [];
+    const result = await this.sql.transaction((tx) => {
+      events = [];
+      return work(tx, async (entry) => {
+        await this.audit.record(entry, tx);
         events.push(entry.action.replace(/^invitation\./, '') as InvitationEvent);
-      }),
-    );
+      });
+    });
     events.forEach((event) => this.metrics.invitation(event));
     return result;
   }
@@ -144,7 +119,7 @@ export class InvitationsService {
       },
       requestId,
     );
-    return { data: toMembershipData(asMembership(membership)) };
+    return { data: toMembershipData(membership) };
   }
 
   async inviteUser(auth: AuthContext, body: InviteUserDto, requestId: string): Promise<InviteUserResponseDto> {
@@ -173,62 +148,71 @@ export class InvitationsService {
   }
 
   /**
-   * One round trip: INVITE_STATEMENT checks the caller is an active ADMIN of the organization,
-   * and writes the invitee, the invitation, its outbox mail and its audit events, atomically.
-   * Only on a refusal does a second query find out which answer to give.
+   * One round trip: the invite statement checks the caller is an active ADMIN of the
+   * organization and that the grant fits under its own, and writes the invitee, the
+   * invitation, its outbox mail and its audit events, atomically. Only on a conflict does a
+   * second query find out which answer to give.
    */
-  private async invite(auth: AuthContext, cmd: InviteCommand, requestId: string): Promise<InviteResult> {
+  private async invite(
+    auth: AuthContext,
+    cmd: InviteCommand,
+    requestId: string,
+  ): Promise<{ membership: Membership; inviteeEmail: string }> {
     const { token, hash } = newInvitationToken();
-    let rows: InviteRow[];
+    const requested = this.policy.requestedOrganization(auth, cmd.organizationId);
+    let outcome;
     try {
-      rows = await this.statements.query<InviteRow>(INVITE_STATEMENT, [
-        cmd.email,
-        cmd.organizationId ?? auth.organizationId ?? null,
-        cmd.scope,
-        JSON.stringify(cmd.permissions),
-        cmd.professionId,
-        auth.userId,
-        hash,
-        this.config.invitations.ttlSeconds,
-        INVITATION_MAIL_KIND,
-        this.secrets.seal(token),
-        auth.sessionId,
+      outcome = await this.memberships.invite({
+        email: cmd.email,
+        organizationId: requested ?? null,
+        scope: cmd.scope,
+        permissions: cmd.permissions,
+        professionId: cmd.professionId,
+        inviterId: auth.userId,
+        tokenHash: hash,
+        ttlSeconds: this.config.invitations.ttlSeconds,
+        mailKind: INVITATION_MAIL_KIND,
+        sealedToken: this.secrets.seal(token),
+        sessionId: auth.sessionId,
         requestId,
-      ]);
+      });
     } catch (error) {
-      if (uniqueViolation(error) === LIVE_MEMBERSHIP_INDEX) {
+      if (isUniqueViolation(error, LIVE_MEMBERSHIP_INDEX)) {
         const organizationId = await this.policy.resolveAdminOrganization(auth, cmd.organizationId);
         throw await this.inviteConflict(cmd.email, organizationId);
       }
       throw error;
     }
-    const row = rows[0];
-    if (!row) {
+    if (!outcome) {
       // No single organization where the caller is an active ADMIN: the policy says which
       // (403, or 400 when several need choosing between). Made admin since? Still 403 for
       // this statement, which saw no admin.
       await this.policy.resolveAdminOrganization(auth, cmd.organizationId);
-      throw notAdmin();
+      throw notOrganizationAdmin();
     }
-    if (row.expiredInvitations > 0) {
+    if (!outcome.withinCeiling) {
+      // the statement wrote nothing: the grant exceeds the granter's own
+      throw escalation(grantCeilingExcess(outcome.granter, cmd) ?? { scope: false, read: [], manage: [] });
+    }
+    if (!outcome.membership || outcome.inviteeEmail === undefined) {
+      throw new ConflictException(
+        errorBody(
+          'Another account holds a non-ASCII form of this address; an operator must correct it first',
+          InvitationErrorCode.EMAIL_CONFLICT,
+        ),
+      );
+    }
+    if (outcome.expiredInvitations > 0) {
       this.metrics.invitation('expired');
     }
     this.metrics.invitation('created');
     this.mail.kick();
-    return { membership: row, inviteeEmail: row.inviteeEmail };
+    return { membership: outcome.membership, inviteeEmail: outcome.inviteeEmail };
   }
 
   /** Which live row the unique index found, read after the failed insert rolled back. */
   private async inviteConflict(email: string, organizationId: number): Promise<HttpException> {
-    const rows: { status: string }[] = await this.dataSource.query(
-      `SELECT uo.status
-         FROM users u
-         JOIN user_organizations uo
-           ON uo.user_id = u.id AND uo.organization_id = $2 AND uo.deleted_at IS NULL
-        WHERE lower(u.email) = lower($1) AND u.deleted_at IS NULL`,
-      [email, organizationId],
-    );
-    switch (rows[0]?.status) {
+    switch (await this.memberships.liveStatusByEmail(email, organizationId)) {
       case 'active':
         return new ConflictException(
           errorBody(
@@ -250,6 +234,10 @@ export class InvitationsService {
 
   // --- admin: resend, revoke, read ----------------------------------------------------------
 
+  /**
+   * A new token and expiry, and a new email. It grants nothing new, and nobody re-issues a
+   * grant above its own: the resender's ceiling applies as to an invite.
+   */
   async resend(
     auth: AuthContext,
     pathUserId: number,
@@ -259,60 +247,39 @@ export class InvitationsService {
     this.policy.assertCaller(auth, pathUserId);
     const { token, hash } = newInvitationToken();
     const limit = this.config.invitations.resendLimitPerHour;
-    const view = await this.transaction(async (manager, audit) => {
-      const row = await this.lockForAdmin(manager, auth, invitationId, limit);
-      const state = invitationState(row)!;
+    const view = await this.transaction(async (tx, audit) => {
+      const { locked, granter } = await this.lockForAdmin(tx, auth, invitationId, limit);
+      const row = locked.membership;
+      const state = stateOf(locked)!;
       if (state === 'accepted') {
         throw alreadyAccepted();
       }
       if (!(state === 'pending' || (state === 'expired' && row.deletedAt === null))) {
         throw gone(state);
       }
-      if (row.retryAfterSeconds !== null && row.retryAfterSeconds !== undefined) {
-        throw new ResendLimitedException(row.retryAfterSeconds, limit);
+      assertWithinGrantCeiling(granter, row);
+      if (locked.retryAfterSeconds !== null) {
+        throw new ResendLimitedException(locked.retryAfterSeconds, limit);
       }
-      const rows: (MembershipRow & { mailId: number })[] = await manager.query(
-        `WITH m AS (
-           UPDATE user_organizations uo
-              SET invitation_token_hash = $2, invitation_expires_at = now() + $3 * interval '1 second',
-                  version = uo.version + 1, updated_at = now()
-            WHERE uo.id = $1
-           RETURNING ${membershipColumns('uo')}
-         ), ${CANCEL_MAILS_CTE}, mail AS (
-           INSERT INTO mail_outbox (kind, membership_id, recipient, subject, payload, secret)
-           SELECT $4, m.id, u.email, left('Invitation to join ' || o.name, 300),
-                  jsonb_build_object('organizationName', o.name, 'inviterEmail', inviter.email,
-                                     'scope', m.scope, 'expiresAt', m."invitationExpiresAt"),
-                  $5
-             FROM m
-             JOIN users u ON u.id = m."userId"
-             JOIN organizations o ON o.id = m."organizationId"
-             LEFT JOIN users inviter ON inviter.id = $6
-           RETURNING id
-         )
-         SELECT m.*, (SELECT id FROM mail) AS "mailId", (SELECT count(*) FROM cancelled)::int AS "cancelledMails"
-           FROM m`,
-        [
-          row.id,
-          hash,
-          this.config.invitations.ttlSeconds,
-          INVITATION_RESENT_MAIL_KIND,
-          this.secrets.seal(token),
-          auth.userId,
-        ],
-      );
-      const after = rows[0];
+      const { membership: after, mailId } = await this.memberships.renewInvitation(tx, {
+        id: row.id,
+        tokenHash: hash,
+        ttlSeconds: this.config.invitations.ttlSeconds,
+        mailKind: INVITATION_RESENT_MAIL_KIND,
+        sealedToken: this.secrets.seal(token),
+        resentBy: auth.userId,
+      });
       await audit({
         action: 'invitation.resent',
         actor: auth,
-        organizationId: Number(row.organizationId),
-        targetUserId: Number(row.userId),
-        membershipId: Number(row.id),
+        organizationId: row.organizationId,
+        targetUserId: row.userId,
+        membershipId: row.id,
         before: invitationSnapshot(row),
-        after: { ...invitationSnapshot(after), mailId: Number(after.mailId) },
+        after: { ...invitationSnapshot(after), mailId },
         requestId,
       });
-      return this.view(manager, row.id);
+      return (await this.memberships.invitationView(row.id, tx))!;
     });
     this.mail.kick();
     return { data: toInvitationDto(view, { showMailError: true }) };
@@ -325,11 +292,12 @@ export class InvitationsService {
     requestId: string,
   ): Promise<InvitationResponseDto> {
     this.policy.assertCaller(auth, pathUserId);
-    const view = await this.transaction(async (manager, audit) => {
-      const row = await this.lockForAdmin(manager, auth, invitationId);
-      const state = invitationState(row)!;
+    const view = await this.transaction(async (tx, audit) => {
+      const { locked } = await this.lockForAdmin(tx, auth, invitationId);
+      const row = locked.membership;
+      const state = stateOf(locked)!;
       if (state === 'revoked') {
-        return this.view(manager, row.id);
+        return (await this.memberships.invitationView(row.id, tx))!;
       }
       if (state === 'accepted') {
         throw alreadyAccepted();
@@ -337,26 +305,25 @@ export class InvitationsService {
       if (!(state === 'pending' || (state === 'expired' && row.deletedAt === null))) {
         throw gone(state);
       }
-      await this.end(manager, audit, auth, row, 'revoked', requestId);
-      return this.view(manager, row.id);
+      await this.end(tx, audit, auth, row, 'revoked', requestId);
+      return (await this.memberships.invitationView(row.id, tx))!;
     });
     return { data: toInvitationDto(view, { showMailError: true }) };
   }
 
-  /** One invitation, for its invitee or an admin of its organization (admins also see mail errors). */
+  /**
+   * One invitation, for its invitee or an admin of its organization (admins also see mail
+   * errors); anybody else is told it does not exist.
+   */
   async getInvitation(auth: AuthContext, pathUserId: number, invitationId: number): Promise<InvitationResponseDto> {
     this.policy.assertCaller(auth, pathUserId);
-    const rows: InvitationViewRow[] = await this.dataSource.query(
-      `${INVITATION_VIEW_SQL} WHERE uo.id = $1 AND uo.invitation_expires_at IS NOT NULL AND o.deleted_at IS NULL`,
-      [invitationId],
-    );
-    const row = rows[0];
+    const row = await this.memberships.invitationView(invitationId);
     if (!row) {
       throw invitationNotFound();
     }
     const admin = await this.policy.isAdmin(auth.userId, Number(row.organization_id));
     if (!admin && Number(row.user_id) !== auth.userId) {
-      await this.policy.assertAdmin(auth.userId, Number(row.organization_id));
+      throw invitationNotFound();
     }
     return { data: toInvitationDto(row, { showMailError: admin }) };
   }
@@ -369,19 +336,17 @@ export class InvitationsService {
     query: { cursor?: string; limit: number; includeExpired: boolean },
   ): Promise<InvitationListResponseDto> {
     this.policy.assertCaller(auth, pathUserId);
-    const after = decodeCursor(query.cursor);
-    const rows: InvitationViewRow[] = await this.dataSource.query(
-      `${INVITATION_VIEW_SQL}
-        WHERE uo.user_id = $1 AND uo.deleted_at IS NULL AND uo.status = 'invited' AND o.deleted_at IS NULL
-          AND ($2::boolean OR uo.invitation_expires_at > now())
-          AND ($3::bigint IS NULL OR uo.id < $3::bigint)
-        ORDER BY uo.id DESC
-        LIMIT $4`,
-      [auth.userId, query.includeExpired, after ?? null, query.limit + 1],
+    const rows = await this.memberships.pendingInvitationsOf(auth.userId, {
+      after: decodeCursor(query.cursor),
+      limit: query.limit,
+      includeExpired: query.includeExpired,
+    });
+    const page = pageOf(
+      rows.map((row) => ({ id: Number(row.id), row })),
+      query.limit,
     );
-    const page = pageOf(rows, query.limit);
     return {
-      data: page.items.map((r) => toInvitationDto(r, { showMailError: false })),
+      data: page.items.map(({ row }) => toInvitationDto(row, { showMailError: false })),
       nextCursor: page.nextCursor,
     };
   }
@@ -407,13 +372,13 @@ export class InvitationsService {
     answer: Answer,
     requestId: string,
   ): Promise<MembershipResponseDto> {
-    const row = await this.transaction(async (manager, audit) => {
-      const locked = await this.lock(manager, target);
-      const state = locked && !locked.organizationDeleted ? invitationState(locked) : undefined;
+    const row = await this.transaction(async (tx, audit) => {
+      const locked = await this.memberships.lockInvitation(tx, target);
+      const state = locked && !locked.organizationDeleted ? stateOf(locked) : undefined;
       if (!locked || state === undefined) {
         throw invitationNotFound();
       }
-      if (Number(locked.userId) !== auth.userId) {
+      if (locked.membership.userId !== auth.userId) {
         // By id, another person's invitation is simply not among the caller's; by token,
         // say that it belongs to another account, which is what the holder needs to know.
         throw 'id' in target
@@ -426,65 +391,55 @@ export class InvitationsService {
             );
       }
       return answer === 'accept'
-        ? this.accept(manager, audit, auth, locked, state, requestId)
-        : this.decline(manager, audit, auth, locked, state, requestId);
+        ? this.accept(tx, audit, auth, locked, state, requestId)
+        : this.decline(tx, audit, auth, locked, state, requestId);
     });
-    return { data: toMembershipData(asMembership(row)) };
+    return { data: toMembershipData(row) };
   }
 
   private async accept(
-    manager: EntityManager,
+    tx: Queryable,
     audit: Audit,
     auth: AuthContext,
-    row: LockedInvitation,
+    locked: LockedInvitation,
     state: InvitationState,
     requestId: string,
-  ): Promise<MembershipRow> {
+  ): Promise<Membership> {
+    const row = locked.membership;
     if (state === 'accepted') {
       return row; // accepting twice returns the same membership
     }
     if (state !== 'pending') {
       throw gone(state);
     }
-    const rows: (MembershipRow & { userActivated: boolean })[] = await manager.query(
-      `WITH m AS (
-         UPDATE user_organizations uo
-            SET status = 'active', accepted_at = now(), version = uo.version + 1, updated_at = now()
-          WHERE uo.id = $1
-         RETURNING ${membershipColumns('uo')}
-       ), activated AS (
-         UPDATE users SET status = 'active', updated_at = now()
-          WHERE id = $2 AND status = 'invited' AND deleted_at IS NULL
-         RETURNING id
-       ), ${CANCEL_MAILS_CTE}
-       SELECT m.*, EXISTS (SELECT 1 FROM activated) AS "userActivated", (SELECT count(*) FROM cancelled)::int AS "cancelledMails"
-         FROM m`,
-      [row.id, row.userId],
-    );
-    const after = rows[0];
+    if (!locked.inviterHasAuthority) {
+      // another tool demoted or removed the inviter without revoking its invitations
+      throw gone('revoked');
+    }
+    const { membership: after, userActivated } = await this.memberships.acceptInvitation(tx, row.id, row.userId);
     await audit({
       action: 'invitation.accepted',
       actor: auth,
-      organizationId: Number(row.organizationId),
-      targetUserId: Number(row.userId),
-      membershipId: Number(row.id),
+      organizationId: row.organizationId,
+      targetUserId: row.userId,
+      membershipId: row.id,
       before: invitationSnapshot(row),
-      after: { ...invitationSnapshot(after), userActivated: after.userActivated },
+      after: { ...invitationSnapshot(after), userActivated },
       requestId,
     });
     return after;
   }
 
   private async decline(
-    manager: EntityManager,
+    tx: Queryable,
     audit: Audit,
     auth: AuthContext,
-    row: LockedInvitation,
+    locked: LockedInvitation,
     state: InvitationState,
     requestId: string,
-  ): Promise<MembershipRow> {
+  ): Promise<Membership> {
     if (state === 'declined') {
-      return row;
+      return locked.membership;
     }
     if (state === 'accepted') {
       throw alreadyAccepted();
@@ -492,38 +447,27 @@ export class InvitationsService {
     if (state !== 'pending') {
       throw gone(state);
     }
-    return this.end(manager, audit, auth, row, 'declined', requestId);
+    return this.end(tx, audit, auth, locked.membership, 'declined', requestId);
   }
 
   // --- shared ----------------------------------------------------------------------------
 
-  /** Soft-deletes an invitation with its reason and cancels its unsent mails. */
   /** Ends a pending invitation (soft delete, its pending mails cancelled) and audits it. */
   private async end(
-    manager: EntityManager,
+    tx: Queryable,
     audit: Audit,
     auth: AuthContext,
-    row: LockedInvitation,
+    row: Membership,
     reason: 'revoked' | 'declined',
     requestId: string,
-  ): Promise<MembershipRow> {
-    const rows: MembershipRow[] = await manager.query(
-      `WITH m AS (
-         UPDATE user_organizations uo
-            SET deleted_at = now(), end_reason = $2, ended_by = $3, version = uo.version + 1, updated_at = now()
-          WHERE uo.id = $1
-         RETURNING ${membershipColumns('uo')}
-       ), ${CANCEL_MAILS_CTE}
-       SELECT m.*, (SELECT count(*) FROM cancelled)::int AS "cancelledMails" FROM m`,
-      [row.id, reason, auth.userId],
-    );
-    const after = rows[0];
+  ): Promise<Membership> {
+    const after = (await this.memberships.end(tx, row.id, undefined, reason, auth.userId))!;
     await audit({
       action: `invitation.${reason}`,
       actor: auth,
-      organizationId: Number(row.organizationId),
-      targetUserId: Number(row.userId),
-      membershipId: Number(row.id),
+      organizationId: row.organizationId,
+      targetUserId: row.userId,
+      membershipId: row.id,
       before: invitationSnapshot(row),
       after: { ...invitationSnapshot(after), endReason: reason },
       requestId,
@@ -532,85 +476,30 @@ export class InvitationsService {
   }
 
   /**
-   * Locks an invitation row for the rest of the transaction (by id or token hash). With
-   * `resendLimit`, also says how long until one more resend fits in the rolling hour: the
-   * limit-th most recent resend's age, counted from the outbox.
+   * Locks an invitation an admin acts on, and the caller's own ADMIN row: 404 unless it is
+   * an invitation and the caller administers its organization (another organization's
+   * invitations do not exist for the caller).
    */
-  private async lock(
-    manager: EntityManager,
-    target: InvitationTarget,
-    resendLimit?: number,
-  ): Promise<LockedInvitation | undefined> {
-    const window =
-      resendLimit === undefined
-        ? ''
-        : `, (SELECT ceil(extract(epoch FROM (mo.created_at + interval '1 hour' - now())))::int
-               FROM mail_outbox mo
-              WHERE mo.membership_id = uo.id AND mo.kind = '${INVITATION_RESENT_MAIL_KIND}'
-                AND mo.created_at > now() - interval '1 hour'
-              ORDER BY mo.created_at DESC
-             OFFSET ${resendLimit - 1} LIMIT 1) AS "retryAfterSeconds"`;
-    const rows: LockedInvitation[] = await manager.query(
-      `SELECT ${membershipColumns('uo')},
-              COALESCE(uo.invitation_expires_at <= now(), false) AS expired,
-              EXISTS (SELECT 1 FROM organizations o WHERE o.id = uo.organization_id AND o.deleted_at IS NOT NULL)
-                AS "organizationDeleted"
-              ${window}
-         FROM user_organizations uo
-        WHERE ${'id' in target ? 'uo.id = $1' : 'uo.invitation_token_hash = $1'}
-        FOR UPDATE OF uo`,
-      ['id' in target ? target.id : target.tokenHash],
-    );
-    const row = rows[0];
-    if (row?.retryAfterSeconds !== undefined && row.retryAfterSeconds !== null) {
-      row.retryAfterSeconds = Math.max(1, row.retryAfterSeconds);
-    }
-    return row;
-  }
-
-  /** Locks an invitation an admin acts on: 404 unless it is one, 403 unless the caller administers its organization. */
   private async lockForAdmin(
-    manager: EntityManager,
+    tx: Queryable,
     auth: AuthContext,
     invitationId: number,
     resendLimit?: number,
-  ): Promise<LockedInvitation> {
-    const row = await this.lock(manager, { id: invitationId }, resendLimit);
-    if (!row || row.organizationDeleted || invitationState(row) === undefined) {
+  ): Promise<{ locked: LockedInvitation; granter: { scope: Scope; permissions: Permissions } }> {
+    const locked = await this.memberships.lockInvitation(
+      tx,
+      { id: invitationId },
+      resendLimit === undefined ? undefined : { limit: resendLimit, mailKind: INVITATION_RESENT_MAIL_KIND },
+    );
+    const granter =
+      locked && !locked.organizationDeleted && stateOf(locked) !== undefined
+        ? await this.memberships.lockGranter(tx, auth.userId, locked.membership.organizationId)
+        : undefined;
+    if (!locked || !granter) {
       throw invitationNotFound();
     }
-    await this.policy.assertAdmin(auth.userId, Number(row.organizationId), manager);
-    return row;
+    return { locked, granter };
   }
-
-  private async view(manager: EntityManager, id: number): Promise<InvitationViewRow> {
-    const rows: InvitationViewRow[] = await manager.query(`${INVITATION_VIEW_SQL} WHERE uo.id = $1`, [id]);
-    return rows[0];
-  }
-}
-
-function uniqueViolation(error: unknown): string | undefined {
-  const driverError = (error instanceof QueryFailedError ? error.driverError : error) as
-    { code?: unknown; constraint?: unknown } | undefined;
-  return driverError?.code === '23505' && typeof driverError.constraint === 'string'
-    ? driverError.constraint
-    : undefined;
-}
-
-/** What the audit trail keeps of an invitation: the membership snapshot and its expiry. */
-function invitationSnapshot(row: MembershipRow): Record<string, unknown> {
-  return {
-    ...membershipSnapshot(asMembership(row)),
-    invitedBy: row.invitedBy === null ? null : Number(row.invitedBy),
-    invitationExpiresAt: row.invitationExpiresAt ? new Date(row.invitationExpiresAt).toISOString() : null,
-    acceptedAt: row.acceptedAt ? new Date(row.acceptedAt).toISOString() : null,
-  };
-}
-
-function notAdmin(): ForbiddenException {
-  return new ForbiddenException(
-    errorBody('The caller is not an active admin of this organization', AuthErrorCode.NOT_ORGANIZATION_ADMIN),
-  );
 }
 
 function invitationNotFound(): NotFoundException {

@@ -1,9 +1,12 @@
 import type { UserOrganization } from './user-organization.entity.js';
 
+/** A membership as the services see it: the entity's fields, never its relations or token hash. */
+export type Membership = Omit<UserOrganization, 'user' | 'organization' | 'inviter' | 'invitationTokenHash'>;
+
 /**
- * The columns the raw membership queries select (never the invitation token hash), and
- * the snake_case row they return. Queries are raw SQL so that conflicts, locks and
- * version checks happen in the statements themselves (PITFALLS: database).
+ * The columns every membership statement selects or returns (never the invitation token
+ * hash), and the snake_case row they come back as. Statements are raw SQL so that
+ * conflicts, locks and version checks happen in the statements themselves.
  */
 export const MEMBERSHIP_COLUMNS = [
   'id',
@@ -24,7 +27,7 @@ export const MEMBERSHIP_COLUMNS = [
   'deleted_at',
 ] as const;
 
-/** `uo.id, uo.user_id, ...` for a query that aliases user_organizations. */
+/** `uo.id, uo.user_id, ...` for a statement that aliases user_organizations. */
 export const membershipColumns = (alias?: string): string =>
   MEMBERSHIP_COLUMNS.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
 
@@ -45,17 +48,20 @@ export interface MembershipRow {
   created_at: Date | string;
   updated_at: Date | string;
   deleted_at: Date | string | null;
-  /** Joined from users / organizations by the list queries. */
-  email?: string;
-  organization_name?: string;
+}
+
+/** A membership row with the member's email and the organization's name joined. */
+export interface JoinedMembershipRow extends MembershipRow {
+  email: string;
+  organization_name: string;
 }
 
 const num = (v: number | string) => Number(v);
 const numOrNull = (v: number | string | null) => (v === null ? null : Number(v));
 const dateOrNull = (v: Date | string | null) => (v === null ? null : new Date(v));
 
-/** A raw row → the entity's shape, so the existing mapper and snapshot apply. */
-export function rowToMembership(row: MembershipRow): UserOrganization {
+/** The one mapper from a row to a {@link Membership} (`bigint`s come back from pg as strings). */
+export function rowToMembership(row: MembershipRow): Membership {
   return {
     id: num(row.id),
     userId: num(row.user_id),
@@ -65,7 +71,6 @@ export function rowToMembership(row: MembershipRow): UserOrganization {
     professionId: numOrNull(row.profession_id),
     status: row.status,
     invitedBy: numOrNull(row.invited_by),
-    invitationTokenHash: null,
     invitationExpiresAt: dateOrNull(row.invitation_expires_at),
     acceptedAt: dateOrNull(row.accepted_at),
     endReason: row.end_reason,

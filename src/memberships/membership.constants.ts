@@ -9,7 +9,15 @@ export const MEMBERSHIP_STATUSES = ['invited', 'active'] as const;
 export type MembershipStatus = (typeof MEMBERSHIP_STATUSES)[number];
 
 /** Why a membership row stopped being live (kept as history beside `deleted_at`). */
-export const MEMBERSHIP_END_REASONS = ['removed', 'left', 'revoked', 'declined', 'expired'] as const;
+export const MEMBERSHIP_END_REASONS = [
+  'removed',
+  'left',
+  'revoked',
+  'declined',
+  'expired',
+  // its inviter stopped being an active ADMIN of the organization
+  'inviter_lost_access',
+] as const;
 export type MembershipEndReason = (typeof MEMBERSHIP_END_REASONS)[number];
 
 export interface Permissions {

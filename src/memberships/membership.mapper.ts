@@ -1,11 +1,11 @@
 import type { MembershipDataDto } from './dto/membership-data.dto.js';
 import type { MemberDto } from './dto/member.dto.js';
-import type { UserOrganization } from './user-organization.entity.js';
+import type { Membership } from './membership-row.js';
 
 const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
 
 /** Entity → the seed's `data` shape. Entities never leave the services. */
-export function toMembershipData(row: UserOrganization): MembershipDataDto {
+export function toMembershipData(row: Membership): MembershipDataDto {
   return {
     userId: Number(row.userId),
     organizationId: Number(row.organizationId),
@@ -20,7 +20,7 @@ export function toMembershipData(row: UserOrganization): MembershipDataDto {
 }
 
 /** What the audit trail keeps of a membership before and after a change. */
-export function membershipSnapshot(row: UserOrganization): Record<string, unknown> {
+export function membershipSnapshot(row: Membership): Record<string, unknown> {
   return {
     scope: row.scope,
     permissions: row.permissions,
@@ -31,7 +31,7 @@ export function membershipSnapshot(row: UserOrganization): Record<string, unknow
 }
 
 /** Entity → what the management routes show (the seed fields, plus id, email, version...). */
-export function toMemberData(row: UserOrganization, joined: { email: string; organizationName: string }): MemberDto {
+export function toMemberData(row: Membership, joined: { email: string; organizationName: string }): MemberDto {
   const seed = toMembershipData(row);
   return {
     id: Number(row.id),
@@ -51,5 +51,15 @@ export function toMemberData(row: UserOrganization, joined: { email: string; org
     deletedAt: seed.deletedAt,
     updatedAt: seed.updatedAt,
     createdAt: seed.createdAt,
+  };
+}
+
+/** What the audit trail keeps of an invitation: the membership snapshot and its expiry. */
+export function invitationSnapshot(row: Membership): Record<string, unknown> {
+  return {
+    ...membershipSnapshot(row),
+    invitedBy: row.invitedBy,
+    invitationExpiresAt: row.invitationExpiresAt ? row.invitationExpiresAt.toISOString() : null,
+    acceptedAt: row.acceptedAt ? row.acceptedAt.toISOString() : null,
   };
 }

@@ -22,7 +22,7 @@ import type { MembershipEndReason, MembershipStatus, Permissions, Scope } from '
 @Check('ck_user_organizations_status', `"status" IN ('invited', 'active')`)
 @Check(
   'ck_user_organizations_end_reason',
-  `"end_reason" IS NULL OR "end_reason" IN ('removed', 'left', 'revoked', 'declined', 'expired')`,
+  `"end_reason" IS NULL OR "end_reason" IN ('removed', 'left', 'revoked', 'declined', 'expired', 'inviter_lost_access')`,
 )
 // At most one live membership per (user, organization); soft-deleted rows stay as history.
 @Index('uq_user_organizations_live', ['userId', 'organizationId'], {
@@ -83,7 +83,7 @@ export class UserOrganization {
   @Column({ name: 'accepted_at', type: 'timestamptz', nullable: true })
   acceptedAt!: Date | null;
 
-  @Column({ name: 'end_reason', type: 'varchar', length: 16, nullable: true })
+  @Column({ name: 'end_reason', type: 'varchar', length: 32, nullable: true })
   endReason!: MembershipEndReason | null;
 
   @Column({ name: 'ended_by', type: 'bigint', nullable: true })

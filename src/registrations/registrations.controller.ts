@@ -15,7 +15,7 @@ import { ErrorBody } from '../common/error-body.js';
 import { RequestId } from '../common/request-id.decorator.js';
 import { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
 import { RegisterUserOrganizationDto } from './dto/register-user-organization.dto.js';
-import { ETAG_HEADER_DOC } from './if-match.decorator.js';
+import { ETAG_HEADER_DOC } from '../memberships/if-match.decorator.js';
 import { ApiPathId, PathId } from '../common/path-id.decorator.js';
 import { RegistrationsService } from './registrations.service.js';
 

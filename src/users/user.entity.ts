@@ -14,6 +14,9 @@ export type UserStatus = (typeof USER_STATUSES)[number];
 
 @Entity({ name: 'users' })
 @Check('ck_users_status', `"status" IN ('active', 'invited')`)
+// ASCII only (one byte per character): the same address in another case is the same person,
+// compared after ASCII lower-casing, never under a locale's or Unicode's case rules.
+@Check('ck_users_email_ascii', `octet_length("email") = char_length("email")`)
 // unique on lower(email) among live rows: an expression index TypeORM cannot describe,
 // created by hand in the migration (synchronize: false keeps the drift check quiet).
 @Index('uq_users_email_live', { synchronize: false })

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiOkResponse } from '@nestjs/swagger';
 import type { AuthContext } from '../../src/auth/auth-context.js';
 import { Authenticated, Backoffice, CurrentAuth } from '../../src/auth/auth.decorators.js';
-import { OrganizationAdminPolicy } from '../../src/auth/organization-admin.policy.js';
+import { OrganizationAdminPolicy } from '../../src/memberships/organization-admin.policy.js';
 import { ErrorBody } from '../../src/common/error-body.js';
 import { ParseIdPipe, ParseOptionalIdPipe } from '../../src/common/parse-id.pipe.js';
 

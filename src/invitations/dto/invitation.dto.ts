@@ -2,9 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { PermissionsDto } from '../../memberships/dto/permissions.dto.js';
 import { MEMBERSHIP_STATUSES, Scope, type MembershipStatus } from '../../memberships/membership.constants.js';
 import { MAIL_STATUSES, type MailStatus } from '../../mail/mail-outbox.entity.js';
-
-export const INVITATION_STATES = ['pending', 'expired', 'accepted', 'declined', 'revoked', 'ended'] as const;
-export type InvitationState = (typeof INVITATION_STATES)[number];
+import { INVITATION_STATES, type InvitationState } from '../../memberships/membership.rules.js';
 
 /** Delivery of the invitation's latest email. */
 export class InvitationMailDto {

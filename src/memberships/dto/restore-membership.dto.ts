@@ -2,8 +2,8 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, ValidateIf, ValidateNested } from 'class-validator';
 import { IsSafeInt } from '../../common/safe-int.decorator.js';
-import { PermissionsDto } from '../../memberships/dto/permissions.dto.js';
-import { SCOPES, Scope } from '../../memberships/membership.constants.js';
+import { PermissionsDto } from './permissions.dto.js';
+import { SCOPES, Scope } from '../membership.constants.js';
 
 /** All optional: without a body, the most recently removed membership comes back as it was. */
 export class RestoreMembershipDto {

@@ -13,16 +13,15 @@ import { Backoffice, CurrentAuth } from '../auth/auth.decorators.js';
 import type { AuthContext } from '../auth/auth-context.js';
 import { ErrorBody } from '../common/error-body.js';
 import { RequestId } from '../common/request-id.decorator.js';
-import { ListMembershipsQueryDto } from '../memberships/dto/list-memberships-query.dto.js';
-import { MemberPageDto } from '../memberships/dto/member-page.dto.js';
-import { MemberResponseDto } from '../memberships/dto/member-response.dto.js';
-import { UpdateMembershipDto } from '../memberships/dto/update-membership.dto.js';
-import { MembershipsService } from '../memberships/memberships.service.js';
+import { ListMembershipsQueryDto } from './dto/list-memberships-query.dto.js';
+import { MemberPageDto } from './dto/member-page.dto.js';
+import { MemberResponseDto } from './dto/member-response.dto.js';
+import { UpdateMembershipDto } from './dto/update-membership.dto.js';
+import { MembershipsService } from './memberships.service.js';
 import { RestoreMembershipDto } from './dto/restore-membership.dto.js';
 import { ApiIfMatch, ETAG_HEADER_DOC, IfMatch } from './if-match.decorator.js';
 import { MEMBER_EXAMPLE, PAGE_EXAMPLE, UPDATE_EXAMPLES } from './openapi-examples.js';
 import { ApiPathId, PathId } from '../common/path-id.decorator.js';
-import { RegistrationsService } from './registrations.service.js';
 
 const BAD_QUERY = 'A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED)';
 const NO_MEMBERSHIP = 'The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND)';
@@ -35,16 +34,13 @@ const LIST_DESCRIPTION =
 @ApiTags('backoffice')
 @Controller('users-organizations/v1/bo')
 export class BackofficeMembershipsController {
-  constructor(
-    private readonly memberships: MembershipsService,
-    private readonly registrations: RegistrationsService,
-  ) {}
+  constructor(private readonly memberships: MembershipsService) {}
 
   @Get('organizations/:organizationId/members')
   @Backoffice()
   @ApiOperation({
     summary: "List any organization's memberships",
-    description: `Every membership and pending invitation of the organization, deleted organizations included. ${LIST_DESCRIPTION}`,
+    description: `Every membership and pending invitation of the organization (a deleted organization answers 404, as an unknown one). ${LIST_DESCRIPTION}`,
   })
   @ApiPathId('organizationId', 'Unique identifier of the organization')
   @ApiOkResponse({ description: 'One page of memberships', type: MemberPageDto, example: PAGE_EXAMPLE })
@@ -242,7 +238,7 @@ export class BackofficeMembershipsController {
     @Body() body: RestoreMembershipDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<MemberResponseDto> {
-    const { data, etag } = await this.registrations.restore({ auth, requestId }, userId, organizationId, body);
+    const { data, etag } = await this.memberships.restore({ auth, requestId }, userId, organizationId, body);
     res.setHeader('ETag', etag);
     return { data };
   }

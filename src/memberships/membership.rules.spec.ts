@@ -1,4 +1,4 @@
-import { invitationState } from './invitation.mapper.js';
+import { invitationState } from './membership.rules.js';
 
 describe('invitationState', () => {
   const base = {

@@ -2,7 +2,7 @@ import { applyDecorators, createParamDecorator, type ExecutionContext } from '@n
 import { ApiHeader, ApiPreconditionFailedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ErrorBody } from '../common/error-body.js';
-import { parseIfMatch } from '../memberships/if-match.js';
+import { parseIfMatch } from './if-match.js';
 
 /** The versions `If-Match` accepts, or undefined (absent or `*`); 400 when malformed. */
 export const IfMatch = createParamDecorator((_data: unknown, ctx: ExecutionContext): number[] | undefined =>

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
-import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
-import { isBrokenConnection, queryForRead, retryRead } from './read-retry.js';
+import { QueryFailedError } from 'typeorm';
+import { isBrokenConnection } from './pg-error.js';
+import { retryRead } from './sql.js';
 
 const driver = (code: string, message = 'terminating connection due to administrator command') =>
   new QueryFailedError('SELECT 1', [], Object.assign(new Error(message), { code }));
@@ -57,26 +58,5 @@ describe('retryRead', () => {
     const read = jest.fn<() => Promise<string>>().mockRejectedValue(new Error('Query read timeout'));
     await expect(retryRead(read)).rejects.toThrow('Query read timeout');
     expect(read).toHaveBeenCalledTimes(1);
-  });
-});
-
-describe('queryForRead', () => {
-  const failingOnce = () =>
-    jest
-      .fn<(sql: string, params: unknown[]) => Promise<unknown[]>>()
-      .mockRejectedValueOnce(driver('57P01'))
-      .mockResolvedValue([]);
-
-  it('retries a read outside a transaction', async () => {
-    const query = failingOnce();
-    await expect(queryForRead({ query } as unknown as DataSource, 'SELECT 1', [])).resolves.toEqual([]);
-    expect(query).toHaveBeenCalledTimes(2);
-  });
-
-  it('never retries inside a transaction, whose connection is gone', async () => {
-    const query = failingOnce();
-    const manager = { query, queryRunner: {} } as unknown as EntityManager;
-    await expect(queryForRead(manager, 'SELECT 1', [])).rejects.toBeInstanceOf(QueryFailedError);
-    expect(query).toHaveBeenCalledTimes(1);
   });
 });

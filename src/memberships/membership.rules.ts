@@ -1,0 +1,177 @@
+import { ConflictException, ForbiddenException } from '@nestjs/common';
+import { errorBody } from '../common/error-body.js';
+import { MembershipErrorCode } from './membership-error-codes.js';
+import { Scope, type MembershipEndReason, type MembershipStatus, type Permissions } from './membership.constants.js';
+
+/**
+ * The rules of a membership, each written once, as plain functions of rows: the services
+ * apply them, the repository's statements carry the SQL form of the grant ceiling beside
+ * which it is defined here, and their unit specs run without a database.
+ */
+
+/** The fields of a membership the rules look at. */
+export interface MembershipFacts {
+  scope: Scope;
+  status: MembershipStatus;
+  deletedAt: Date | string | null;
+}
+
+/** Only an ADMIN (scope 1) whose membership is accepted and live may invite and manage. */
+export function isActiveAdmin(m: MembershipFacts): boolean {
+  return m.deletedAt === null && m.status === 'active' && m.scope === Scope.ADMIN;
+}
+
+/** What a membership grants: a role and permission ids. */
+export interface Grant {
+  scope: Scope;
+  permissions: Permissions;
+}
+
+/** What a grant asks beyond its granter; empty when none. */
+export interface CeilingExcess {
+  scope: boolean;
+  read: number[];
+  manage: number[];
+}
+
+/**
+ * The grant ceiling: nobody grants more than they hold. The scope granted must be at least
+ * the granter's own scope number (an ADMIN may grant ADMIN), and each `read` and `manage`
+ * id within the granter's own `read` and `manage` (`manage` does not imply `read`). On a
+ * change, ids the member already holds (`held`) may stay. `group` is a classification, not
+ * a grant. Returns what exceeds, or undefined when the grant fits.
+ */
+export function grantCeilingExcess(granter: Grant, grant: Grant, held?: Grant): CeilingExcess | undefined {
+  const canRead = new Set(granter.permissions.read);
+  const canManage = new Set(granter.permissions.manage);
+  const hadRead = new Set(held?.permissions.read ?? []);
+  const hadManage = new Set(held?.permissions.manage ?? []);
+  const read = unique(grant.permissions.read.filter((id) => !canRead.has(id) && !hadRead.has(id)));
+  const manage = unique(grant.permissions.manage.filter((id) => !canManage.has(id) && !hadManage.has(id)));
+  const scope = grant.scope < granter.scope && !(held !== undefined && held.scope === grant.scope);
+  return scope || read.length > 0 || manage.length > 0 ? { scope, read, manage } : undefined;
+}
+
+/**
+ * The same rule as {@link grantCeilingExcess} without `held` (a new grant), as a SQL
+ * predicate, for statements that decide and write in one round trip. `granter` is a row
+ * alias with `scope` and `permissions` columns; jsonb `<@` on arrays is set containment,
+ * so order and repeats do not matter here either.
+ */
+export function grantCeilingSql(granter: string, scope: string, permissions: string): string {
+  return (
+    `(${scope} >= ${granter}.scope` +
+    ` AND (${permissions}->'read') <@ (${granter}.permissions->'read')` +
+    ` AND (${permissions}->'manage') <@ (${granter}.permissions->'manage'))`
+  );
+}
+
+/** 403 PERMISSION_ESCALATION naming what exceeds the granter's own. */
+export function assertWithinGrantCeiling(granter: Grant, grant: Grant, held?: Grant): void {
+  const excess = grantCeilingExcess(granter, grant, held);
+  if (excess) {
+    throw escalation(excess);
+  }
+}
+
+export function escalation(excess: CeilingExcess): ForbiddenException {
+  const details = [
+    ...(excess.scope ? [{ path: 'scope', message: 'a higher role than your own is not yours to grant' }] : []),
+    ...(excess.read.length > 0
+      ? [{ path: 'permissions.read', message: `not yours to grant: ${excess.read.join(', ')}` }]
+      : []),
+    ...(excess.manage.length > 0
+      ? [{ path: 'permissions.manage', message: `not yours to grant: ${excess.manage.join(', ')}` }]
+      : []),
+  ];
+  return new ForbiddenException(
+    errorBody('You cannot grant permissions you do not hold yourself', MembershipErrorCode.PERMISSION_ESCALATION, {
+      details,
+    }),
+  );
+}
+
+/**
+ * The last active ADMIN can be neither demoted, removed nor leave. `otherActiveAdmins`
+ * counts the organization's other active ADMIN rows, read under lock, so no concurrent
+ * change can be counted on.
+ */
+export function assertAdminRemains(before: MembershipFacts, after: MembershipFacts, otherActiveAdmins: number): void {
+  if (isActiveAdmin(before) && !isActiveAdmin(after) && otherActiveAdmins === 0) {
+    throw new ConflictException(
+      errorBody(
+        'This is the last active admin of the organization: make another member admin first',
+        MembershipErrorCode.LAST_ADMIN,
+      ),
+    );
+  }
+}
+
+/** An ADMIN that stops being one takes the pending invitations it sent with it. */
+export function losesAdminAuthority(before: MembershipFacts, after: MembershipFacts): boolean {
+  return isActiveAdmin(before) && !isActiveAdmin(after);
+}
+
+/** Permission sets compared as sets: order and repeats do not matter. */
+export function samePermissions(a: Permissions, b: Permissions): boolean {
+  return a.group === b.group && sameSet(a.read, b.read) && sameSet(a.manage, b.manage);
+}
+
+/** A change that leaves scope, permissions and profession as they are is not a change. */
+export function changesNothing(
+  before: Grant & { professionId: number | null },
+  after: Grant & { professionId: number | null },
+): boolean {
+  return (
+    before.scope === after.scope &&
+    samePermissions(before.permissions, after.permissions) &&
+    before.professionId === after.professionId
+  );
+}
+
+export const INVITATION_STATES = ['pending', 'expired', 'accepted', 'declined', 'revoked', 'ended'] as const;
+export type InvitationState = (typeof INVITATION_STATES)[number];
+
+export interface InvitationFacts {
+  status: MembershipStatus;
+  deletedAt: Date | string | null;
+  endReason: MembershipEndReason | null;
+  acceptedAt: Date | string | null;
+  invitationExpiresAt: Date | string | null;
+  /** Computed by the database (`invitation_expires_at <= now()`), so one clock decides. */
+  expired: boolean;
+}
+
+/** Where an invitation stands; undefined when the membership never was an invitation. */
+export function invitationState(row: InvitationFacts): InvitationState | undefined {
+  if (row.invitationExpiresAt === null) {
+    return undefined;
+  }
+  if (row.deletedAt === null) {
+    if (row.status === 'invited') {
+      return row.expired ? 'expired' : 'pending';
+    }
+    return 'accepted';
+  }
+  if (row.acceptedAt !== null) {
+    return 'ended';
+  }
+  switch (row.endReason) {
+    case 'declined':
+    case 'expired':
+      return row.endReason;
+    default:
+      // revoked, by an admin, with its inviter's authority, or by a member removal route
+      return 'revoked';
+  }
+}
+
+function unique(ids: number[]): number[] {
+  return [...new Set(ids)];
+}
+
+function sameSet(a: readonly number[], b: readonly number[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((id) => right.has(id));
+}
