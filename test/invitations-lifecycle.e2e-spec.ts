@@ -206,7 +206,7 @@ describe('invitations: the lifecycle, with the email received on a real SMTP ser
       .expect(201);
   });
 
-  it('invite → revoke → accepting is refused (410); for anyone but its organization's admins it does not exist', async () => {
+  it("invite → revoke → accepting is refused (410); to anyone but its organization's admins it does not exist", async () => {
     const inv = await invite();
     const token = tokenFrom(await smtp.waitFor(inv.email));
 

@@ -6,7 +6,7 @@ import { ParseOptionalIdPipe } from '../src/common/parse-id.pipe.js';
 import { RateLimited } from '../src/rate-limit/rate-limited.decorator.js';
 import { MembershipsModule } from '../src/memberships/memberships.module.js';
 import { AuthProbeController } from './utils/auth-probe.controller.js';
-import { authHeaders, createUser, tokensFor } from './utils/fixtures.js';
+import { addMembership, authHeaders, createOrganization, createUser, tokensFor } from './utils/fixtures.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 @Controller('probe-limited')
@@ -71,16 +71,39 @@ describe('rate limits', () => {
     await request(t.http).post('/probe-limited').set(headersB).expect(200);
   });
 
-  it('limits an organization across callers', async () => {
+  it('limits an organization across its admins', async () => {
+    const organizationId = await createOrganization(t.dataSource);
     const callers = await Promise.all([1, 2, 3, 4].map(() => createUser(t.dataSource)));
     const statuses: number[] = [];
     for (const userId of callers) {
+      await addMembership(t.dataSource, { userId, organizationId, scope: 1 });
       const headers = authHeaders(await tokensFor(t.dataSource, t.config, userId));
       for (let i = 0; i < 2; i++) {
-        statuses.push((await request(t.http).post('/probe-limited?organizationId=777').set(headers)).status);
+        statuses.push(
+          (await request(t.http).post(`/probe-limited?organizationId=${organizationId}`).set(headers)).status,
+        );
       }
     }
     expect(statuses.filter((s) => s === 200)).toHaveLength(6);
     expect(statuses.slice(6)).toEqual([429, 429]);
+  });
+
+  it("does not let callers who are not its admins spend an organization's budget", async () => {
+    const organizationId = await createOrganization(t.dataSource);
+    const strangers = await Promise.all([1, 2, 3, 4].map(() => createUser(t.dataSource)));
+    for (const userId of strangers) {
+      const headers = authHeaders(await tokensFor(t.dataSource, t.config, userId));
+      for (let i = 0; i < 2; i++) {
+        await request(t.http).post(`/probe-limited?organizationId=${organizationId}`).set(headers).expect(200);
+      }
+    }
+    const adminId = await createUser(t.dataSource);
+    await addMembership(t.dataSource, { userId: adminId, organizationId, scope: 1 });
+    const headers = authHeaders(await tokensFor(t.dataSource, t.config, adminId));
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await request(t.http).post(`/probe-limited?organizationId=${organizationId}`).set(headers)).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200]);
   });
 });

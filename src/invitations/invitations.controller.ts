@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiPathId, PathId } from '../common/path-id.decorator.js';
+import { INVITATION_BUDGET } from '../rate-limit/rate-limit.constants.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import {
   ApiBadRequestResponse,
@@ -138,7 +139,7 @@ export class InvitationsController {
 
   @Post('rs/na/:userId/invite')
   @HttpCode(201)
-  @RateLimited()
+  @RateLimited({ budget: INVITATION_BUDGET })
   @ApiOperation({
     operationId: 'createInviteUserOrganization',
     summary: 'Create invite user organization',
@@ -204,7 +205,7 @@ export class InvitationsController {
   }
 
   @Post('users/invite')
-  @RateLimited()
+  @RateLimited({ budget: INVITATION_BUDGET })
   @HttpCode(201)
   @ApiOperation({
     operationId: 'inviteUser',
@@ -316,7 +317,7 @@ export class InvitationsController {
 
   @Post('rs/na/:userId/invitations/:invitationId/resend')
   @HttpCode(200)
-  @RateLimited()
+  @RateLimited({ budget: INVITATION_BUDGET })
   @ApiOperation({
     operationId: 'resendInviteUserOrganization',
     summary: 'Resend an invitation',

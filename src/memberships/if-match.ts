@@ -6,12 +6,12 @@ import { MembershipErrorCode } from './membership-error-codes.js';
 export const etagOf = (version: number): string => `"${version}"`;
 
 const MAX_TAGS = 16;
-const ENTITY_TAG = /^"([0-9]{1,9})"$|^([0-9]{1,9})$/;
+const ENTITY_TAG = /^"([0-9]{1,9})"$/;
 
 /**
  * `If-Match` → the versions it accepts; undefined when absent or `*` (the update then
- * proceeds unconditionally). A list (`"3", "4"`) matches any of its tags; weak tags never
- * match a strong comparison, so `W/"3"` is refused like any other malformed value.
+ * proceeds unconditionally). A list (`"3", "4"`) matches any of its tags. Only quoted strong
+ * entity tags are taken: a bare number, a weak `W/"3"` or anything else is refused (400).
  */
 export function parseIfMatch(header: string | string[] | undefined): number[] | undefined {
   if (header === undefined) {
@@ -32,7 +32,7 @@ export function parseIfMatch(header: string | string[] | undefined): number[] | 
         ),
       );
     }
-    return Number(match[1] ?? match[2]);
+    return Number(match[1]);
   });
   return versions;
 }

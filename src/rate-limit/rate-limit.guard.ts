@@ -1,11 +1,25 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { parseId } from '../common/parse-id.pipe.js';
-import { RATE_LIMIT_STORE, RATE_LIMIT_WINDOW_MS } from './rate-limit.constants.js';
+import { MembershipRepository } from '../memberships/membership.repository.js';
+import { RATE_LIMIT_BUDGET, RATE_LIMIT_STORE, RATE_LIMIT_WINDOW_MS, type BudgetOptions } from './rate-limit.constants.js';
 import type { RateLimitStore } from './rate-limit.store.js';
 import { tooManyRequests } from './too-many-requests.js';
+
+/** What a request took from its budgets, for the refund when it is refused after all. */
+export interface BudgetReservation {
+  key: string;
+  cost: number;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    budgetReservations?: BudgetReservation[];
+  }
+}
 
 /** The organization a write aims at, as far as the request says before the handler runs. */
 function organizationOf(req: Request): number | undefined {
@@ -19,15 +33,18 @@ function organizationOf(req: Request): number | undefined {
 }
 
 /**
- * Per caller and per target organization, per route, in fixed one-minute windows
- * (RATE_LIMIT_CALLER_PER_MINUTE, RATE_LIMIT_ORGANIZATION_PER_MINUTE). A route guard, so it runs
- * after the global auth guard and keys on the verified caller.
+ * Per caller and per target organization, in fixed one-minute windows
+ * (RATE_LIMIT_CALLER_PER_MINUTE, RATE_LIMIT_ORGANIZATION_PER_MINUTE). The organization's
+ * budget is taken only when the caller is an active ADMIN of it: a stranger sending requests
+ * "into" an organization cannot spend its admins' budget.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   constructor(
     @Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly reflector: Reflector,
+    private readonly memberships: MembershipRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -36,18 +53,41 @@ export class RateLimitGuard implements CanActivate {
     if (!limits.enabled || !req.auth) {
       return true;
     }
-    const route = `${context.getClass().name}.${context.getHandler().name}`;
-    const organizationId = organizationOf(req);
-    const windows = await Promise.all([
-      this.store.hit(`${route}:user:${req.auth.userId}`, RATE_LIMIT_WINDOW_MS, limits.callerPerMinute, 0),
-      organizationId === undefined
-        ? undefined
-        : this.store.hit(`${route}:org:${organizationId}`, RATE_LIMIT_WINDOW_MS, limits.organizationPerMinute, 0),
-    ]);
-    const blocked = windows.filter((w) => w !== undefined && w.blockedSeconds > 0);
-    if (blocked.length > 0) {
-      throw tooManyRequests(Math.max(...blocked.map((w) => w!.blockedSeconds)));
+    const options = this.reflector.get<BudgetOptions | undefined>(RATE_LIMIT_BUDGET, context.getHandler()) ?? {};
+    const budget = options.budget ?? `${context.getClass().name}.${context.getHandler().name}`;
+    const cost = Math.max(1, options.cost?.(req) ?? 1);
+    const reservations: BudgetReservation[] = [];
+    req.budgetReservations = reservations;
+
+    const userKey = `${budget}:user:${req.auth.userId}`;
+    const user = await this.store.reserve(userKey, RATE_LIMIT_WINDOW_MS, limits.callerPerMinute, cost);
+    if (!user.granted) {
+      throw tooManyRequests(user.resetSeconds);
+    }
+    reservations.push({ key: userKey, cost });
+
+    const organizationId = await this.administeredOrganization(req);
+    if (organizationId !== undefined) {
+      const orgKey = `${budget}:org:${organizationId}`;
+      const org = await this.store.reserve(orgKey, RATE_LIMIT_WINDOW_MS, limits.organizationPerMinute, cost);
+      if (!org.granted) {
+        await this.store.refund(userKey, cost);
+        reservations.length = 0;
+        throw tooManyRequests(org.resetSeconds);
+      }
+      reservations.push({ key: orgKey, cost });
     }
     return true;
+  }
+
+  /** The organization the request aims at, when the caller is an active ADMIN of it. */
+  private async administeredOrganization(req: Request): Promise<number | undefined> {
+    const userId = req.auth!.userId;
+    const explicit = organizationOf(req);
+    if (explicit !== undefined) {
+      return (await this.memberships.isActiveAdmin(userId, explicit)) ? explicit : undefined;
+    }
+    const only = await this.memberships.adminOrganizations(userId, 2);
+    return only.length === 1 ? only[0] : undefined;
   }
 }

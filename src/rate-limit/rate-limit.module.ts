@@ -1,7 +1,9 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { MembershipsModule } from '../memberships/memberships.module.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
+import { BudgetRefundInterceptor } from './budget-refund.interceptor.js';
 import { RATE_LIMIT_STORE } from './rate-limit.constants.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit.store.js';
@@ -12,6 +14,7 @@ import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from '
  */
 @Global()
 @Module({
+  imports: [MembershipsModule],
   providers: [
     {
       provide: RATE_LIMIT_STORE,
@@ -20,9 +23,10 @@ import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from '
         config.rateLimit.redisUrl ? new RedisRateLimitStore(config.rateLimit.redisUrl) : new MemoryRateLimitStore(),
     },
     RateLimitGuard,
+    BudgetRefundInterceptor,
     AuthFailureLimiter,
   ],
-  exports: [RateLimitGuard, AuthFailureLimiter, RATE_LIMIT_STORE],
+  exports: [RateLimitGuard, BudgetRefundInterceptor, AuthFailureLimiter, RATE_LIMIT_STORE],
 })
 export class RateLimitModule implements OnApplicationShutdown {
   constructor(@Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore) {}

@@ -51,4 +51,24 @@ describe.each(stores)('%s rate-limit store', (_name, create) => {
     await store.hit(a, 60_000, 1, 0);
     expect((await store.hit(b, 60_000, 1, 0)).blockedSeconds).toBe(0);
   });
+
+  it('takes from a budget only what fits: a caller over its budget consumes nothing more', async () => {
+    const k = key();
+    const grants = [];
+    for (const cost of [2, 1, 1, 1]) {
+      grants.push((await store.reserve(k, 60_000, 3, cost)).granted);
+    }
+    expect(grants).toEqual([true, true, false, false]);
+    // the refused reservations took nothing: one more unit still fits after a refund of one
+    await store.refund(k, 1);
+    expect((await store.reserve(k, 60_000, 3, 1)).granted).toBe(true);
+    expect((await store.reserve(k, 60_000, 3, 1)).granted).toBe(false);
+  });
+
+  it('refuses a reservation larger than the whole budget and says when the window resets', async () => {
+    const refused = await store.reserve(key(), 60_000, 3, 4);
+    expect(refused.granted).toBe(false);
+    expect(refused.resetSeconds).toBeGreaterThan(0);
+    expect(refused.resetSeconds).toBeLessThanOrEqual(60);
+  });
 });
