@@ -102,7 +102,9 @@ describe('rate limits', () => {
     const headers = authHeaders(await tokensFor(t.dataSource, t.config, adminId));
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
-      statuses.push((await request(t.http).post(`/probe-limited?organizationId=${organizationId}`).set(headers)).status);
+      statuses.push(
+        (await request(t.http).post(`/probe-limited?organizationId=${organizationId}`).set(headers)).status,
+      );
     }
     expect(statuses).toEqual([200, 200, 200, 200]);
   });

@@ -309,7 +309,9 @@ export class MembershipRepository {
          FROM user_organizations uo
          JOIN organizations o ON o.id = uo.organization_id AND o.deleted_at IS NULL
         WHERE uo.user_id = $1 AND uo.organization_id = $2 AND ${ACTIVE_ADMIN('uo')}`;
-    const rows = tx ? await tx.query(sql, [userId, organizationId]) : await this.sql.read(sql, [userId, organizationId]);
+    const rows = tx
+      ? await tx.query(sql, [userId, organizationId])
+      : await this.sql.read(sql, [userId, organizationId]);
     return rows.length > 0;
   }
 
@@ -347,7 +349,12 @@ export class MembershipRepository {
           FOR UPDATE`,
       [organizationId],
     );
-    return rows.map((r) => ({ id: Number(r.id), userId: Number(r.user_id), scope: r.scope, permissions: r.permissions }));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      userId: Number(r.user_id),
+      scope: r.scope,
+      permissions: r.permissions,
+    }));
   }
 
   // ---- invite ------------------------------------------------------------------------------
@@ -493,7 +500,11 @@ export class MembershipRepository {
   }
 
   /** The invitation becomes an active membership; its user, if only invited, becomes active. */
-  async acceptInvitation(tx: Queryable, id: number, userId: number): Promise<{ membership: Membership; userActivated: boolean }> {
+  async acceptInvitation(
+    tx: Queryable,
+    id: number,
+    userId: number,
+  ): Promise<{ membership: Membership; userActivated: boolean }> {
     const rows = await tx.query<MembershipRow & { user_activated: boolean }>(
       `WITH m AS (
          UPDATE user_organizations uo

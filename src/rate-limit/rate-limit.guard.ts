@@ -5,7 +5,12 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { parseId } from '../common/parse-id.pipe.js';
 import { MembershipRepository } from '../memberships/membership.repository.js';
-import { RATE_LIMIT_BUDGET, RATE_LIMIT_STORE, RATE_LIMIT_WINDOW_MS, type BudgetOptions } from './rate-limit.constants.js';
+import {
+  RATE_LIMIT_BUDGET,
+  RATE_LIMIT_STORE,
+  RATE_LIMIT_WINDOW_MS,
+  type BudgetOptions,
+} from './rate-limit.constants.js';
 import type { RateLimitStore } from './rate-limit.store.js';
 import { tooManyRequests } from './too-many-requests.js';
 
