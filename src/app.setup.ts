@@ -7,6 +7,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Options } from 'pino-http';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { jsonBodyMiddlewares } from './common/json-body.js';
+import { BULK_INVITE_BODY } from './invitations/dto/bulk-invite.dto.js';
 import { loggerParams } from './common/logger.js';
 import { leanRequestLogger } from './common/request-logger.js';
 import { setupOpenApi } from './common/openapi.js';
@@ -50,7 +51,7 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
       }),
     ),
   );
-  express.use(...jsonBodyMiddlewares());
+  express.use(...jsonBodyMiddlewares([BULK_INVITE_BODY]));
   express.use((error: unknown, req: Request, res: Response, _next: NextFunction) => filter.respond(error, req, res));
   express.use(requestLogger(config));
 

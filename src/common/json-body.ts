@@ -24,7 +24,13 @@ function isJson(req: Request): boolean {
  * JSON bodies only (CONTRACT §4): any other content type on a request with a body → 415,
  * no urlencoded parser, 16 KiB → 413, too deep or a repeated key → 400.
  */
-export function jsonBodyMiddlewares(): RequestHandler[] {
+/** A route whose bodies may be larger than BODY_LIMIT: its path and its own limit in bytes. */
+export interface LargeBodyRoute {
+  path: RegExp;
+  limit: number;
+}
+
+export function jsonBodyMiddlewares(largeBodies: readonly LargeBodyRoute[] = []): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     if (hasBody(req) && !isJson(req)) {
       next(
@@ -36,15 +42,20 @@ export function jsonBodyMiddlewares(): RequestHandler[] {
     }
     next();
   };
-  const parse = express.json({
-    limit: BODY_LIMIT,
-    strict: true,
-    type: 'application/json',
-    // keep the text for the scan below, which needs what JSON.parse throws away
-    verify: (req, _res, buf) => {
-      (req as RawRequest).rawJson = buf;
-    },
-  });
+  const parserWith = (limit: string | number) =>
+    express.json({
+      limit,
+      strict: true,
+      type: 'application/json',
+      // keep the text for the scan below, which needs what JSON.parse throws away
+      verify: (req, _res, buf) => {
+        (req as RawRequest).rawJson = buf;
+      },
+    });
+  const parseDefault = parserWith(BODY_LIMIT);
+  const parsers = largeBodies.map((route) => ({ path: route.path, parse: parserWith(route.limit) }));
+  const parse: RequestHandler = (req, res, next) =>
+    (parsers.find((p) => p.path.test(req.path))?.parse ?? parseDefault)(req, res, next);
   const scan: RequestHandler = (req: RawRequest, _res: Response, next: NextFunction) => {
     const raw = req.rawJson;
     req.rawJson = undefined;

@@ -5,10 +5,17 @@ import {
   type ValidationError,
   type ValidationPipeOptions,
 } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import { CommonErrorCode } from './error-codes.js';
 import { errorBody } from './error-body.js';
 
-function flatten(errors: ValidationError[], parent = ''): { path: string; message: string }[] {
+export interface ValidationDetail {
+  path: string;
+  message: string;
+}
+
+function flatten(errors: ValidationError[], parent = ''): ValidationDetail[] {
   return errors.flatMap((e) => {
     const path = parent ? `${parent}.${e.property}` : e.property;
     const own = Object.values(e.constraints ?? {}).map((message) => ({ path, message }));
@@ -117,6 +124,31 @@ export function createValidationPipe({ fastPaths = true }: { fastPaths?: boolean
     },
     fastPaths,
   );
+}
+
+/**
+ * Validates one object against a DTO class exactly as the global pipe validates a body, for
+ * bodies that carry several independently judged items (a bulk request): the details of its
+ * failures with their paths under `parent` (e.g. `invitations[3]`), and the DTO instance
+ * when it passed.
+ */
+export async function validateAs<T extends object>(
+  cls: new () => T,
+  value: unknown,
+  parent: string,
+): Promise<{ value: T; details?: undefined } | { value?: undefined; details: ValidationDetail[] }> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { details: [{ path: parent, message: 'must be an object' }] };
+  }
+  const instance = plainToInstance(cls, value, { enableImplicitConversion: false });
+  const errors = await validate(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+    stopAtFirstError: false,
+  });
+  return errors.length === 0 ? { value: instance } : { details: flatten(errors, parent) };
 }
 
 function trimName(d: { path: string; message: string }): string {

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { ApiPathId, PathId } from '../common/path-id.decorator.js';
 import { INVITATION_BUDGET } from '../rate-limit/rate-limit.constants.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
@@ -12,7 +13,9 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiQuery,
+  ApiResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnsupportedMediaTypeResponse,
@@ -23,6 +26,8 @@ import { ErrorBody } from '../common/error-body.js';
 import { ParseOptionalIdPipe } from '../common/parse-id.pipe.js';
 import { RequestId } from '../common/request-id.decorator.js';
 import { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
+import { BulkInviteRefusedDto, BulkInviteResponseDto } from './dto/bulk-invite-result.dto.js';
+import { BulkInviteDto, MAX_BULK_INVITATIONS } from './dto/bulk-invite.dto.js';
 import { CreateInviteUserOrganizationDto } from './dto/create-invite-user-organization.dto.js';
 import { InvitationListResponseDto, InvitationResponseDto } from './dto/invitation.dto.js';
 import { InvitationTokenDto } from './dto/invitation-token.dto.js';
@@ -131,6 +136,12 @@ const DECLINED_EXAMPLE = {
 };
 const TOKEN_EXAMPLE = { token: 'mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m' };
 
+/** A bulk counts its items against the invitation budget; a malformed one counts nothing (it is a 400). */
+function bulkCost(req: Request): number {
+  const items = (req.body as { invitations?: unknown } | undefined)?.invitations;
+  return Array.isArray(items) && items.length >= 1 && items.length <= MAX_BULK_INVITATIONS ? items.length : 0;
+}
+
 @ApiTags('invitations')
 @Authenticated()
 @Controller('users-organizations/v1')
@@ -202,6 +213,100 @@ export class InvitationsController {
     @RequestId() requestId: string,
   ): Promise<MembershipResponseDto> {
     return this.invitations.createInviteUserOrganization(auth, userId, body, organizationId, requestId);
+  }
+
+  @Post('rs/na/:userId/invitations/bulk')
+  @RateLimited({ budget: INVITATION_BUDGET, cost: bulkCost })
+  @ApiOperation({
+    operationId: 'createBulkInviteUserOrganization',
+    summary: 'Invite up to 100 people at once',
+    description: [
+      'Each item is exactly the body of `createInviteUserOrganization` and is judged as that route would judge it',
+      'alone (validation, the grant ceiling, already a member or invited); the same address twice in one request',
+      '(in any case) makes the later item 409 `DUPLICATE_IN_REQUEST`. The organization is resolved as on that route.',
+      'All items are written in one statement, and one request counts as many invitations as it has items against',
+      'the caller’s and the organization’s invitation budgets.',
+      '',
+      '207 with one result per item, in request order. `atomic: true`: 201 when every item is created, else 409 with',
+      'the same results (items that would have been created say 201) and nothing written. `dryRun: true`: the same',
+      'answers, nothing written, no mail, no audit. `sendEmail: false`: no email is queued; each created item’s result',
+      'carries `invitation` with its token and accept link (the only time they are shown).',
+      '',
+      'A malformed envelope (not an object, `invitations` not an array of 1 to 100 items, unknown fields) is 400.',
+    ].join('\n'),
+  })
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiQuery({
+    name: 'organizationId',
+    required: false,
+    description: 'The organization to invite into (decimal integer)',
+    example: 1,
+  })
+  @ApiBody({
+    type: BulkInviteDto,
+    examples: {
+      twoPeople: {
+        summary: 'Two people, one an admin',
+        value: {
+          invitations: [
+            { email: 'ada@example.com', scope: 2, permissions: { group: 0, read: [1], manage: [] } },
+            {
+              email: 'grace@example.com',
+              scope: 1,
+              permissions: { group: 0, read: [1, 2], manage: [1] },
+              professionId: 3,
+            },
+          ],
+        },
+      },
+      byLink: {
+        summary: 'Deliver the links yourself, all or nothing',
+        value: {
+          invitations: [{ email: 'ada@example.com', scope: 2, permissions: { group: 0, read: [], manage: [] } }],
+          atomic: true,
+          sendEmail: false,
+        },
+      },
+    },
+  })
+  @ApiResponse({
+    status: 207,
+    description: 'One result per item',
+    type: BulkInviteResponseDto,
+    example: {
+      results: [
+        { index: 0, email: 'ada@example.com', status: 201, data: SEED_INVITE_RESPONSE.data },
+        {
+          index: 1,
+          email: 'ADA@example.com',
+          status: 409,
+          code: 'DUPLICATE_IN_REQUEST',
+          error: 'The same address appears earlier in this request',
+        },
+      ],
+      summary: { created: 1, failed: 1 },
+    },
+  })
+  @ApiCreatedResponse({ description: '`atomic: true` and every item was created', type: BulkInviteResponseDto })
+  @ApiBadRequestResponse(VALIDATION_400)
+  @ApiForbiddenResponse(ADMIN_403)
+  @ApiConflictResponse({
+    description: '`atomic: true` and some item could not be created (BULK_NOT_ATOMIC): nothing was written',
+    type: BulkInviteRefusedDto,
+  })
+  @ApiPayloadTooLargeResponse({ description: 'The body is larger than 100 maximal items', type: ErrorBody })
+  @ApiUnsupportedMediaTypeResponse(JSON_415)
+  async createBulkInviteUserOrganization(
+    @CurrentAuth() auth: AuthContext,
+    @PathId('userId') userId: number,
+    @Query('organizationId', ParseOptionalIdPipe) organizationId: number | undefined,
+    @Body() body: BulkInviteDto,
+    @RequestId() requestId: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<BulkInviteResponseDto> {
+    const answer = await this.invitations.bulkInvite(auth, userId, body, organizationId, requestId);
+    res.status(answer.status);
+    return answer.body;
   }
 
   @Post('users/invite')

@@ -17,16 +17,23 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { isUniqueViolation } from '../database/pg-error.js';
 import { Sql, type Queryable } from '../database/sql.js';
-import { INVITATION_MAIL_KIND, INVITATION_RESENT_MAIL_KIND } from '../mail/invitation-email.js';
+import { acceptUrlFor, INVITATION_MAIL_KIND, INVITATION_RESENT_MAIL_KIND } from '../mail/invitation-email.js';
 import { MailOutboxWorker } from '../mail/mail-outbox.worker.js';
 import { MailSecretBox } from '../mail/mail-secret-box.js';
 import type { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
 import { DEFAULT_PERMISSIONS, Scope, type Permissions } from '../memberships/membership.constants.js';
 import { invitationSnapshot, toMembershipData } from '../memberships/membership.mapper.js';
-import { MembershipRepository, type LockedInvitation } from '../memberships/membership.repository.js';
+import {
+  MembershipRepository,
+  type BulkInviteItem,
+  type BulkInviteItemOutcome,
+  type BulkInviteOutcome,
+  type LockedInvitation,
+} from '../memberships/membership.repository.js';
 import { LIVE_MEMBERSHIP_INDEX, type Membership } from '../memberships/membership-row.js';
 import {
   assertWithinGrantCeiling,
+  emailKey,
   escalation,
   grantCeilingExcess,
   invitationState,
@@ -34,7 +41,10 @@ import {
 } from '../memberships/membership.rules.js';
 import { notOrganizationAdmin, OrganizationAdminPolicy } from '../memberships/organization-admin.policy.js';
 import { MetricsService, type InvitationEvent } from '../metrics/metrics.service.js';
-import type { CreateInviteUserOrganizationDto } from './dto/create-invite-user-organization.dto.js';
+import { validateAs } from '../common/validation.js';
+import type { BulkInviteResponseDto, BulkInviteResultDto } from './dto/bulk-invite-result.dto.js';
+import type { BulkInviteDto } from './dto/bulk-invite.dto.js';
+import { CreateInviteUserOrganizationDto } from './dto/create-invite-user-organization.dto.js';
 import type { InvitationListResponseDto, InvitationResponseDto } from './dto/invitation.dto.js';
 import type { InviteUserResponseDto } from './dto/invite-user-response.dto.js';
 import type { InviteUserDto } from './dto/invite-user.dto.js';
@@ -212,23 +222,198 @@ export class InvitationsService {
 
   /** Which live row the unique index found, read after the failed insert rolled back. */
   private async inviteConflict(email: string, organizationId: number): Promise<HttpException> {
-    switch (await this.memberships.liveStatusByEmail(email, organizationId)) {
-      case 'active':
-        return new ConflictException(
-          errorBody(
-            'This person is already a member of the organization',
-            InvitationErrorCode.MEMBERSHIP_ALREADY_EXISTS,
-          ),
-        );
-      case 'invited':
-        return new ConflictException(
-          errorBody(
-            'This person already has a pending invitation to the organization; resend it instead',
-            InvitationErrorCode.INVITATION_ALREADY_PENDING,
-          ),
-        );
-      default:
-        return new ConflictException(errorBody('The membership changed concurrently; retry', CommonErrorCode.CONFLICT));
+    return conflictFor(await this.memberships.liveStatusByEmail(email, organizationId));
+  }
+
+  // --- bulk -------------------------------------------------------------------------------
+
+  /**
+   * Up to 100 invitations in one statement, each judged as the single invite judges it:
+   * shape, duplicates within the request, grant ceiling, live memberships. `dryRun` and a
+   * refused `atomic` bulk run the same statement in a transaction that is rolled back, so
+   * their answers are the real ones and nothing stays written.
+   */
+  async bulkInvite(
+    auth: AuthContext,
+    pathUserId: number,
+    body: BulkInviteDto,
+    organizationId: number | undefined,
+    requestId: string,
+  ): Promise<{ status: 201 | 207; body: BulkInviteResponseDto }> {
+    this.policy.assertCaller(auth, pathUserId);
+    const sendEmail = body.sendEmail ?? true;
+    const dryRun = body.dryRun ?? false;
+    const atomic = body.atomic ?? false;
+    const results: BulkInviteResultDto[] = [];
+    const items: BulkInviteItem[] = [];
+    const tokens = new Map<number, string>();
+    const seen = new Set<string>();
+    for (const [index, raw] of body.invitations.entries()) {
+      const email =
+        typeof (raw as { email?: unknown } | null)?.email === 'string' ? (raw as { email: string }).email : null;
+      const checked = await validateAs(CreateInviteUserOrganizationDto, raw, `invitations[${index}]`);
+      if (checked.details) {
+        results[index] = {
+          index,
+          email,
+          status: 400,
+          code: CommonErrorCode.VALIDATION_FAILED,
+          error: 'Validation failed',
+          details: checked.details,
+        };
+        continue;
+      }
+      const key = emailKey(checked.value.email);
+      if (seen.has(key)) {
+        results[index] = {
+          index,
+          email,
+          status: 409,
+          code: InvitationErrorCode.DUPLICATE_IN_REQUEST,
+          error: 'The same address appears earlier in this request',
+        };
+        continue;
+      }
+      seen.add(key);
+      const { token, hash } = newInvitationToken();
+      tokens.set(index, token);
+      const item = checked.value;
+      items.push({
+        index,
+        email: item.email,
+        scope: item.scope,
+        permissions: { group: item.permissions.group, read: item.permissions.read, manage: item.permissions.manage },
+        professionId: item.professionId ?? null,
+        tokenHash: hash,
+        sealedToken: sendEmail ? this.secrets.seal(token) : '',
+      });
+    }
+
+    const run = (q: Queryable) =>
+      this.memberships.inviteMany(q, items, {
+        organizationId: this.policy.requestedOrganization(auth, organizationId) ?? null,
+        inviterId: auth.userId,
+        ttlSeconds: this.config.invitations.ttlSeconds,
+        mailKind: INVITATION_MAIL_KIND,
+        sendEmail,
+        sessionId: auth.sessionId,
+        requestId,
+      });
+    const allCreated = (o: BulkInviteOutcome | undefined) =>
+      o !== undefined && items.length === body.invitations.length && o.items.every((i) => i.outcome === 'created');
+    let outcome: BulkInviteOutcome | undefined;
+    let kept = !dryRun;
+    if (items.length === 0) {
+      outcome = undefined;
+      kept = false;
+    } else if (dryRun || atomic) {
+      try {
+        outcome = await this.sql.transaction(async (tx) => {
+          const o = await run(tx);
+          if (o && (dryRun || !allCreated(o))) {
+            throw new RolledBack(o);
+          }
+          return o;
+        });
+      } catch (error) {
+        if (!(error instanceof RolledBack)) {
+          throw error;
+        }
+        outcome = error.outcome;
+        kept = false;
+      }
+    } else {
+      outcome = await run(this.sql);
+    }
+    if (!outcome) {
+      // not the ADMIN of exactly one organization: 403, or 400 when it must choose
+      await this.policy.resolveAdminOrganization(auth, organizationId);
+      if (items.length > 0) {
+        throw notOrganizationAdmin();
+      }
+    }
+    for (const item of outcome?.items ?? []) {
+      const email = items.find((i) => i.index === item.index)!;
+      results[item.index] = this.bulkResult(
+        item,
+        email,
+        outcome!,
+        kept && !sendEmail ? tokens.get(item.index) : undefined,
+      );
+    }
+    const created = results.filter((r) => r.status === 201).length;
+    const summary = { created, failed: results.length - created };
+    if (kept && outcome) {
+      if (outcome.expiredInvitations > 0) {
+        this.metrics.invitation('expired', outcome.expiredInvitations);
+      }
+      if (created > 0) {
+        this.metrics.invitation('created', created);
+        if (sendEmail) {
+          this.mail.kick();
+        }
+      }
+    }
+    if (atomic && summary.failed > 0) {
+      throw new ConflictException({
+        ...errorBody('Not every invitation could be created: nothing was written', InvitationErrorCode.BULK_NOT_ATOMIC),
+        results,
+        summary,
+      });
+    }
+    return { status: atomic ? 201 : 207, body: { results, summary } };
+  }
+
+  private bulkResult(
+    item: BulkInviteItemOutcome,
+    sent: BulkInviteItem,
+    outcome: BulkInviteOutcome,
+    token: string | undefined,
+  ): BulkInviteResultDto {
+    const base = { index: item.index, email: sent.email };
+    switch (item.outcome) {
+      case 'created':
+        return {
+          ...base,
+          status: 201,
+          data: toMembershipData(item.membership),
+          ...(token === undefined
+            ? {}
+            : {
+                invitation: {
+                  id: item.membership.id,
+                  token,
+                  acceptUrl: acceptUrlFor(this.config.invitations.acceptUrl, token),
+                  expiresAt: item.membership.invitationExpiresAt!.toISOString(),
+                },
+              }),
+        };
+      case 'exceeds_ceiling': {
+        const refused = escalation(grantCeilingExcess(outcome.granter, sent) ?? { scope: false, read: [], manage: [] });
+        const body = refused.getResponse() as {
+          error: string;
+          code: string;
+          details: { path: string; message: string }[];
+        };
+        return {
+          ...base,
+          status: 403,
+          code: body.code,
+          error: body.error,
+          details: body.details.map((d) => ({ ...d, path: `invitations[${item.index}].${d.path}` })),
+        };
+      }
+      case 'email_conflict':
+        return {
+          ...base,
+          status: 409,
+          code: InvitationErrorCode.EMAIL_CONFLICT,
+          error: 'Another account holds a non-ASCII form of this address; an operator must correct it first',
+        };
+      case 'conflict': {
+        const conflict = conflictFor(item.liveStatus).getResponse() as { error: string; code: string };
+        return { ...base, status: 409, code: conflict.code, error: conflict.error };
+      }
     }
   }
 
@@ -499,6 +684,32 @@ export class InvitationsService {
       throw invitationNotFound();
     }
     return { locked, granter };
+  }
+}
+
+/** 409 for an invitee who already has a live membership of this status. */
+function conflictFor(liveStatus: string | null | undefined): ConflictException {
+  switch (liveStatus) {
+    case 'active':
+      return new ConflictException(
+        errorBody('This person is already a member of the organization', InvitationErrorCode.MEMBERSHIP_ALREADY_EXISTS),
+      );
+    case 'invited':
+      return new ConflictException(
+        errorBody(
+          'This person already has a pending invitation to the organization; resend it instead',
+          InvitationErrorCode.INVITATION_ALREADY_PENDING,
+        ),
+      );
+    default:
+      return new ConflictException(errorBody('The membership changed concurrently; retry', CommonErrorCode.CONFLICT));
+  }
+}
+
+/** Thrown inside a transaction to roll it back and carry out what it saw. */
+class RolledBack extends Error {
+  constructor(readonly outcome: BulkInviteOutcome) {
+    super('rolled back on purpose');
   }
 }
 

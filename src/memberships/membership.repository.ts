@@ -118,6 +118,45 @@ const CANCEL_MAILS_CTE = `
     RETURNING id
   )`;
 
+/** The organization the inviter administers: the one asked for ($org), else its only one; locked FOR SHARE. */
+const INVITER_ADMIN_CTE = (inviter: string, organization: string) => `
+  admin AS (
+    SELECT uo.organization_id, uo.scope, uo.permissions, o.name AS organization_name, inviter.email AS inviter_email
+      FROM user_organizations uo
+      JOIN organizations o ON o.id = uo.organization_id AND o.deleted_at IS NULL
+      JOIN users inviter ON inviter.id = uo.user_id
+     WHERE uo.user_id = ${inviter}::bigint AND ${ACTIVE_ADMIN('uo')}
+       AND (${organization}::bigint IS NULL OR uo.organization_id = ${organization}::bigint)
+     LIMIT 2
+       FOR SHARE OF uo
+  ), single AS (
+    SELECT * FROM admin WHERE (SELECT count(*) FROM admin) = 1
+  )`;
+
+/** The invitation email's outbox columns after `kind, membership_id, recipient, subject`. */
+const MAIL_PAYLOAD = (m: string, org: string) =>
+  `left('Invitation to join ' || ${org}.organization_name, 300),
+   jsonb_build_object('organizationName', ${org}.organization_name, 'inviterEmail', ${org}.inviter_email,
+                      'scope', ${m}.scope, 'expiresAt', ${m}.invitation_expires_at)`;
+
+/** The audit rows of an invite: `invitation.expired` for each retired one, then `invitation.created`. */
+const INVITE_AUDIT_EVENTS = (expired: string, created: string) => `
+        SELECT 1 AS seq, 'invitation.expired' AS action, x.id AS membership_id, x.user_id,
+               jsonb_build_object('scope', x.scope, 'permissions', x.permissions, 'professionId', x.profession_id,
+                                  'status', x.status, 'deletedAt', NULL) AS before,
+               jsonb_build_object('scope', x.scope, 'permissions', x.permissions, 'professionId', x.profession_id,
+                                  'status', x.status, 'deletedAt', ${iso('x.deleted_at')},
+                                  'endReason', 'expired') AS after
+          FROM ${expired} x
+        UNION ALL
+        SELECT 2, 'invitation.created', m.id, m.user_id, NULL,
+               jsonb_build_object('scope', m.scope, 'permissions', m.permissions, 'professionId', m.profession_id,
+                                  'status', m.status, 'deletedAt', ${iso('m.deleted_at')},
+                                  'invitedBy', m.invited_by,
+                                  'invitationExpiresAt', ${iso('m.invitation_expires_at')},
+                                  'acceptedAt', ${iso('m.accepted_at')})
+          FROM ${created} m`;
+
 /**
  * The whole invite as one statement, so one round trip and no explicit transaction: a single
  * statement is atomic, and every step below commits or rolls back with it (a round trip saved
@@ -158,18 +197,7 @@ export const INVITE_STATEMENT: Statement = {
     'requestId',
   ],
   text: `
-  WITH admin AS (
-    SELECT uo.organization_id, uo.scope, uo.permissions, o.name AS organization_name, inviter.email AS inviter_email
-      FROM user_organizations uo
-      JOIN organizations o ON o.id = uo.organization_id AND o.deleted_at IS NULL
-      JOIN users inviter ON inviter.id = uo.user_id
-     WHERE uo.user_id = $6::bigint AND ${ACTIVE_ADMIN('uo')}
-       AND ($2::bigint IS NULL OR uo.organization_id = $2::bigint)
-     LIMIT 2
-       FOR SHARE OF uo
-  ), single AS (
-    SELECT * FROM admin WHERE (SELECT count(*) FROM admin) = 1
-  ), target AS (
+  WITH ${INVITER_ADMIN_CTE('$6', '$2')}, target AS (
     SELECT * FROM single WHERE ${grantCeilingSql('single', '$3::smallint', '$4::jsonb')}
   ), invitee AS (
     INSERT INTO users (email, status)
@@ -195,10 +223,7 @@ export const INVITE_STATEMENT: Statement = {
     RETURNING ${membershipColumns()}
   ), mail AS (
     INSERT INTO mail_outbox (kind, membership_id, recipient, subject, payload, secret)
-    SELECT $9::text, m.id, i.email, left('Invitation to join ' || t.organization_name, 300),
-           jsonb_build_object('organizationName', t.organization_name, 'inviterEmail', t.inviter_email,
-                              'scope', m.scope, 'expiresAt', m.invitation_expires_at),
-           $10::text
+    SELECT $9::text, m.id, i.email, ${MAIL_PAYLOAD('m', 't')}, $10::text
       FROM membership m, invitee i, target t
     RETURNING id
   ), audit AS (
@@ -207,22 +232,7 @@ export const INVITE_STATEMENT: Statement = {
        request_id)
     SELECT e.action, $6::bigint, $11::text, t.organization_id, i.id, e.membership_id, e.before, e.after,
            NULLIF($12::text, '')
-      FROM (
-        SELECT 1 AS seq, 'invitation.expired' AS action, x.id AS membership_id,
-               jsonb_build_object('scope', x.scope, 'permissions', x.permissions, 'professionId', x.profession_id,
-                                  'status', x.status, 'deletedAt', NULL) AS before,
-               jsonb_build_object('scope', x.scope, 'permissions', x.permissions, 'professionId', x.profession_id,
-                                  'status', x.status, 'deletedAt', ${iso('x.deleted_at')},
-                                  'endReason', 'expired') AS after
-          FROM expired x
-        UNION ALL
-        SELECT 2, 'invitation.created', m.id, NULL,
-               jsonb_build_object('scope', m.scope, 'permissions', m.permissions, 'professionId', m.profession_id,
-                                  'status', m.status, 'deletedAt', ${iso('m.deleted_at')},
-                                  'invitedBy', m.invited_by,
-                                  'invitationExpiresAt', ${iso('m.invitation_expires_at')},
-                                  'acceptedAt', ${iso('m.accepted_at')})
-          FROM membership m
+      FROM (${INVITE_AUDIT_EVENTS('expired', 'membership')}
       ) e, invitee i, target t
      ORDER BY e.seq
     RETURNING id
@@ -236,6 +246,139 @@ export const INVITE_STATEMENT: Statement = {
     FROM single s
     LEFT JOIN membership m ON true
     LEFT JOIN invitee i ON true`,
+};
+
+/**
+ * Invites many people at once, in one statement: each item judged as the single invite judges
+ * it (the same admin CTE, grant ceiling, invitee lookup, expiry retirement, outbox mail and
+ * audit rows). An item that meets a live membership is skipped (ON CONFLICT DO NOTHING on the
+ * live index) instead of failing the statement, so one answer row per item says what became
+ * of it. Items are given as parallel arrays, in request order ($1 their indexes); emails must
+ * be distinct (lower-cased) in one call. No row at all: the caller is not the ADMIN of
+ * exactly one organization.
+ */
+export const BULK_INVITE_STATEMENT: Statement = {
+  name: 'membership_invite_bulk',
+  parameters: [
+    'indexes',
+    'emails',
+    'scopes',
+    'permissions',
+    'professionIds',
+    'tokenHashes',
+    'sealedTokens',
+    'organizationId',
+    'inviterId',
+    'ttlSeconds',
+    'mailKind',
+    'sendEmail',
+    'sessionId',
+    'requestId',
+  ],
+  text: `
+  WITH ${INVITER_ADMIN_CTE('$9', '$8')}, item AS (
+    SELECT i.*
+      FROM unnest($1::int[], $2::text[], $3::smallint[], $4::jsonb[], $5::bigint[], $6::text[], $7::text[])
+        AS i(idx, email, scope, permissions, profession_id, token_hash, sealed_token)
+  ), allowed AS (
+    SELECT item.* FROM item, single WHERE ${grantCeilingSql('single', 'item.scope', 'item.permissions')}
+  ), invitee AS (
+    INSERT INTO users (email, status)
+    SELECT email, 'invited' FROM allowed ORDER BY idx
+    ON CONFLICT (lower(email)) WHERE deleted_at IS NULL DO UPDATE SET email = users.email
+       WHERE ${ASCII_EMAIL('users')}
+    RETURNING id, email
+  ), matched AS (
+    SELECT a.*, iv.id AS user_id, iv.email AS stored_email
+      FROM allowed a JOIN invitee iv ON lower(iv.email) = lower(a.email)
+  ), expired AS (
+    UPDATE user_organizations uo
+       SET deleted_at = now(), end_reason = 'expired', version = uo.version + 1, updated_at = now()
+      FROM matched mt, single s
+     WHERE uo.user_id = mt.user_id AND uo.organization_id = s.organization_id
+       AND uo.deleted_at IS NULL AND uo.status = 'invited' AND uo.invitation_expires_at <= now()
+    RETURNING ${membershipColumns('uo')}
+  ), membership AS (
+    INSERT INTO user_organizations
+      (user_id, organization_id, scope, permissions, profession_id, status, invited_by,
+       invitation_token_hash, invitation_expires_at)
+    SELECT mt.user_id, s.organization_id, mt.scope, mt.permissions, mt.profession_id, 'invited', $9::bigint,
+           mt.token_hash, now() + $10::float8 * interval '1 second'
+      FROM matched mt, single s
+     WHERE (SELECT count(*) FROM expired) >= 0
+     ORDER BY mt.idx
+    ON CONFLICT (user_id, organization_id) WHERE deleted_at IS NULL DO NOTHING
+    RETURNING ${membershipColumns()}
+  ), mail AS (
+    INSERT INTO mail_outbox (kind, membership_id, recipient, subject, payload, secret)
+    SELECT $11::text, m.id, mt.stored_email, ${MAIL_PAYLOAD('m', 's')}, mt.sealed_token
+      FROM membership m JOIN matched mt ON mt.user_id = m.user_id, single s
+     WHERE $12::boolean
+     ORDER BY mt.idx
+    RETURNING id
+  ), audit AS (
+    INSERT INTO audit_events
+      (action, actor_user_id, actor_session_id, organization_id, target_user_id, membership_id, before, after,
+       request_id)
+    SELECT e.action, $9::bigint, $13::text, s.organization_id, e.user_id, e.membership_id, e.before, e.after,
+           NULLIF($14::text, '')
+      FROM (${INVITE_AUDIT_EVENTS('expired', 'membership')}
+      ) e, single s
+     ORDER BY e.membership_id, e.seq
+    RETURNING id
+  )
+  SELECT it.idx, s.organization_id AS granter_organization_id, s.scope AS granter_scope,
+         s.permissions AS granter_permissions, al.idx IS NOT NULL AS within_ceiling,
+         mt.user_id IS NOT NULL AS invitee_found,
+         (SELECT l.status FROM user_organizations l
+           WHERE l.user_id = mt.user_id AND l.organization_id = s.organization_id AND l.deleted_at IS NULL
+           LIMIT 1) AS live_status,
+         ${membershipColumns('m')},
+         (SELECT count(*) FROM expired)::int AS expired_invitations,
+         (SELECT count(*) FROM mail)::int AS mails,
+         (SELECT count(*) FROM audit)::int AS audit_events
+    FROM item it
+    CROSS JOIN single s
+    LEFT JOIN allowed al ON al.idx = it.idx
+    LEFT JOIN matched mt ON mt.idx = it.idx
+    LEFT JOIN membership m ON m.user_id = mt.user_id
+   ORDER BY it.idx`,
+};
+
+/** One item of a bulk invite. */
+export interface BulkInviteItem {
+  index: number;
+  email: string;
+  scope: Scope;
+  permissions: Permissions;
+  professionId: number | null;
+  tokenHash: string;
+  sealedToken: string;
+}
+
+/** What became of one bulk item. */
+export type BulkInviteItemOutcome =
+  | { index: number; outcome: 'created'; membership: Membership }
+  | { index: number; outcome: 'exceeds_ceiling' }
+  | { index: number; outcome: 'conflict'; liveStatus: string | null }
+  | { index: number; outcome: 'email_conflict' };
+
+export interface BulkInviteOutcome {
+  organizationId: number;
+  granter: { scope: Scope; permissions: Permissions };
+  items: BulkInviteItemOutcome[];
+  expiredInvitations: number;
+}
+
+type BulkInviteRow = Partial<MembershipRow> & {
+  idx: number;
+  granter_organization_id: number | string;
+  granter_scope: Scope;
+  granter_permissions: Permissions;
+  within_ceiling: boolean;
+  invitee_found: boolean;
+  live_status: string | null;
+  expired_invitations: number;
 };
 
 type InviteRow = Partial<MembershipRow> & {
@@ -385,6 +528,57 @@ export class MembershipRepository {
       membership: row.id === null || row.id === undefined ? undefined : rowToMembership(row as MembershipRow),
       inviteeEmail: row.invitee_email ?? undefined,
       expiredInvitations: row.expired_invitations,
+    };
+  }
+
+  /**
+   * The bulk invite statement, in `q` (a transaction, when the caller may roll it back:
+   * dry runs and all-or-nothing bulks). undefined: the caller is not the ADMIN of exactly one
+   * organization.
+   */
+  async inviteMany(
+    q: Queryable,
+    items: BulkInviteItem[],
+    params: Omit<InviteParams, 'email' | 'scope' | 'permissions' | 'professionId' | 'tokenHash' | 'sealedToken'> & {
+      sendEmail: boolean;
+    },
+  ): Promise<BulkInviteOutcome | undefined> {
+    const rows = await q.query<BulkInviteRow>(BULK_INVITE_STATEMENT, [
+      items.map((i) => i.index),
+      items.map((i) => i.email),
+      items.map((i) => i.scope),
+      items.map((i) => JSON.stringify(i.permissions)),
+      items.map((i) => i.professionId),
+      items.map((i) => i.tokenHash),
+      items.map((i) => i.sealedToken),
+      params.organizationId,
+      params.inviterId,
+      params.ttlSeconds,
+      params.mailKind,
+      params.sendEmail,
+      params.sessionId,
+      params.requestId,
+    ]);
+    if (rows.length === 0) {
+      return undefined;
+    }
+    return {
+      organizationId: Number(rows[0].granter_organization_id),
+      granter: { scope: rows[0].granter_scope, permissions: rows[0].granter_permissions },
+      expiredInvitations: rows[0].expired_invitations,
+      items: rows.map((row): BulkInviteItemOutcome => {
+        const index = row.idx;
+        if (!row.within_ceiling) {
+          return { index, outcome: 'exceeds_ceiling' };
+        }
+        if (!row.invitee_found) {
+          return { index, outcome: 'email_conflict' };
+        }
+        if (row.id === null || row.id === undefined) {
+          return { index, outcome: 'conflict', liveStatus: row.live_status };
+        }
+        return { index, outcome: 'created', membership: rowToMembership(row as MembershipRow) };
+      }),
     };
   }
 

@@ -129,6 +129,15 @@ export function changesNothing(
   );
 }
 
+/**
+ * The key that says two addresses are the same person: ASCII letters lower-cased, byte for
+ * byte, never a locale's or Unicode's folding (under which `İ`, the Kelvin sign or `ß` fold
+ * onto ASCII letters). The database compares stored addresses, all ASCII, the same way.
+ */
+export function emailKey(email: string): string {
+  return email.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
 export const INVITATION_STATES = ['pending', 'expired', 'accepted', 'declined', 'revoked', 'ended'] as const;
 export type InvitationState = (typeof INVITATION_STATES)[number];
 

@@ -62,8 +62,8 @@ export class MetricsService {
     gauge('db_pool_requests_waiting', 'Queries waiting for a pooled connection', (p) => p.waitingCount);
   }
 
-  invitation(event: InvitationEvent): void {
-    this.invitations.inc({ event });
+  invitation(event: InvitationEvent, count = 1): void {
+    this.invitations.inc({ event }, count);
   }
 
   email(result: EmailResult): void {

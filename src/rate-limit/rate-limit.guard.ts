@@ -60,7 +60,10 @@ export class RateLimitGuard implements CanActivate {
     }
     const options = this.reflector.get<BudgetOptions | undefined>(RATE_LIMIT_BUDGET, context.getHandler()) ?? {};
     const budget = options.budget ?? `${context.getClass().name}.${context.getHandler().name}`;
-    const cost = Math.max(1, options.cost?.(req) ?? 1);
+    const cost = options.cost?.(req) ?? 1;
+    if (cost <= 0) {
+      return true; // nothing to count: the request is malformed and will be refused
+    }
     const reservations: BudgetReservation[] = [];
     req.budgetReservations = reservations;
 
