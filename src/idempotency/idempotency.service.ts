@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Sql } from '../database/sql.js';
 
 /** Keys are kept this long (Stripe: 24 h). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -23,15 +23,15 @@ interface Row {
 
 @Injectable()
 export class IdempotencyService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
   /** Claims the key for this request, or says what to answer instead. The primary key decides races. */
   async begin(userId: number, key: string, requestHash: string): Promise<BeginOutcome> {
-    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND expires_at < now()`, [
+    await this.sql.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND expires_at < now()`, [
       userId,
       key,
     ]);
-    const inserted: unknown[] = await this.dataSource.query(
+    const inserted = await this.sql.query(
       `INSERT INTO idempotency_keys (user_id, key, request_hash, status, locked_until, expires_at)
        VALUES ($1, $2, $3, 'in_progress', now() + make_interval(secs => $4), now() + make_interval(secs => $5))
        ON CONFLICT (user_id, key) DO NOTHING
@@ -41,7 +41,7 @@ export class IdempotencyService {
     if (inserted.length > 0) {
       return { kind: 'new' };
     }
-    const rows: Row[] = await this.dataSource.query(
+    const rows = await this.sql.query<Row>(
       `SELECT request_hash, status, response_status, response_body, response_headers, locked_until > now() AS leased
          FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
       [userId, key],
@@ -64,7 +64,7 @@ export class IdempotencyService {
     }
     if (!row.leased) {
       // the instance that ran it died: take the key over, unless another request just did
-      const taken: unknown[] = await this.dataSource.query(
+      const taken = await this.sql.query(
         `UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => $3)
           WHERE user_id = $1 AND key = $2 AND status = 'in_progress' AND locked_until <= now()
           RETURNING 1`,
@@ -84,7 +84,7 @@ export class IdempotencyService {
     body: unknown,
     headers: Record<string, string>,
   ): Promise<void> {
-    await this.dataSource.query(
+    await this.sql.query(
       `UPDATE idempotency_keys
           SET status = 'completed', response_status = $3, response_body = $4, response_headers = $5
         WHERE user_id = $1 AND key = $2`,
@@ -94,7 +94,7 @@ export class IdempotencyService {
 
   /** The request failed: forget the key so the client may retry with it. */
   async release(userId: number, key: string): Promise<void> {
-    await this.dataSource.query(
+    await this.sql.query(
       `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status = 'in_progress'`,
       [userId, key],
     );

@@ -848,20 +848,22 @@ export class MembershipRepository {
 
   /**
    * An active membership, inserted only when both the user and the organization are live;
-   * the partial unique index turns a concurrent or existing live membership into 23505.
-   * undefined when either is missing.
+   * the partial unique index turns a concurrent or existing live membership into 23505 (or,
+   * with `ifAbsent`, into nothing). undefined when nothing was inserted.
    */
   async register(
     tx: Queryable,
     userId: number,
     organizationId: number,
     grant: { scope: Scope; permissions: Permissions },
+    options: { ifAbsent?: boolean } = {},
   ): Promise<Membership | undefined> {
     const rows = await tx.query<MembershipRow>(
       `INSERT INTO user_organizations (user_id, organization_id, scope, permissions, status)
        SELECT u.id, o.id, $3, $4::jsonb, 'active'
          FROM users u CROSS JOIN organizations o
         WHERE u.id = $1 AND u.deleted_at IS NULL AND o.id = $2 AND o.deleted_at IS NULL
+       ${options.ifAbsent ? 'ON CONFLICT (user_id, organization_id) WHERE deleted_at IS NULL DO NOTHING' : ''}
        RETURNING ${membershipColumns()}`,
       [userId, organizationId, grant.scope, JSON.stringify(grant.permissions)],
     );
