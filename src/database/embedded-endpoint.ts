@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 /**
  * PGlite is single-process: while the service runs, a CLI (`npm run token`) cannot open
@@ -7,14 +7,9 @@ import { join } from 'node:path';
  * and the CLIs connect there instead.
  */
 function endpointFile(dataDir: string): string {
-  return join(
-    dataDir,
-    '..',
-    `${dataDir
-      .replace(/[/\\]+$/, '')
-      .split(/[/\\]/)
-      .pop()}.endpoint.json`,
-  );
+  // resolve() drops trailing separators (a regex for them backtracks quadratically)
+  const dir = resolve(dataDir);
+  return join(dir, '..', `${basename(dir)}.endpoint.json`);
 }
 
 export function writeEmbeddedEndpoint(dataDir: string, url: string): void {
