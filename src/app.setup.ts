@@ -19,7 +19,7 @@ import type { AppConfig } from './config/config.js';
 
 /**
  * Everything the app needs around its routes. `main.ts` and the e2e tests both call it,
- * so the tests exercise the real app (STYLE: app.setup.ts).
+ * so the tests exercise the real app.
  */
 export function configureApp(app: INestApplication, config: AppConfig): INestApplication {
   const express = app as NestExpressApplication;
@@ -38,17 +38,15 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   });
   express.use(httpMetricsMiddleware(app.get(MetricsService)));
   express.use(
-    staticHeaders(
-      helmet({
-        contentSecurityPolicy: {
-          directives: {
-            // Swagger UI's own inline styles and its validator badge image
-            'img-src': ["'self'", 'data:'],
-            'style-src': ["'self'", "'unsafe-inline'"],
-          },
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Swagger UI's own inline styles and its validator badge image
+          'img-src': ["'self'", 'data:'],
+          'style-src': ["'self'", "'unsafe-inline'"],
         },
-      }),
-    ),
+      },
+    }),
   );
   express.use(...jsonBodyMiddlewares());
   express.use((error: unknown, req: Request, res: Response, _next: NextFunction) => filter.respond(error, req, res));
@@ -86,8 +84,8 @@ function requestLogger(config: AppConfig): RequestHandler {
  *
  * Without it, keep-alive clients (a load balancer's) went on sending on their open connections
  * after the server stopped accepting new ones, so the drain never ended: the process waited out
- * SHUTDOWN_GRACE_MS, exited 1 and cut the requests in flight (found by the reliability suite,
- * issue #6). Setting it only on requests that arrive after the signal was not enough: a request
+ * SHUTDOWN_GRACE_MS, exited 1 and cut the requests in flight (found by the reliability suite).
+ * Setting it only on requests that arrive after the signal was not enough: a request
  * already running at the signal (waiting on a lock, say) was answered keep-alive after the
  * listener had closed; its client reused the connection at once, just as the server closed it
  * as idle, and that next request was reset without the server ever reading it. So the requests
@@ -136,53 +134,6 @@ export class ConnectionCloser {
  */
 export function closeIdleConnectionsUntilExit(server: HttpServer): void {
   setInterval(() => server.closeIdleConnections(), 100).unref();
-}
-
-/**
- * A middleware that only sets fixed headers (helmet with static options), run once on a
- * stand-in response to learn them, then replayed on every response: the same headers without
- * a dozen middlewares per request (issue #7). One that does anything else, or not at once,
- * is kept as it is.
- */
-export function staticHeaders(middleware: RequestHandler): RequestHandler {
-  const set: [string, string | number | readonly string[]][] = [];
-  const removed: string[] = [];
-  let done = false;
-  let other = false;
-  const recorder = new Proxy(
-    {
-      setHeader: (name: string, value: string | number | readonly string[]) => void set.push([name, value]),
-      removeHeader: (name: string) => void removed.push(name),
-    },
-    {
-      get(target, property) {
-        if (property in target) {
-          return target[property as keyof typeof target];
-        }
-        other = true;
-        return undefined;
-      },
-    },
-  );
-  try {
-    middleware({ headers: {} } as Request, recorder as unknown as Response, (error?: unknown) => {
-      done = error === undefined;
-    });
-  } catch {
-    return middleware;
-  }
-  if (!done || other) {
-    return middleware;
-  }
-  return (_req, res, next) => {
-    for (const [name, value] of set) {
-      res.setHeader(name, value);
-    }
-    for (const name of removed) {
-      res.removeHeader(name);
-    }
-    next();
-  };
 }
 
 /**
