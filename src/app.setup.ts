@@ -1,14 +1,11 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
-import { Logger, PinoLogger } from 'nestjs-pino';
-import type { Options } from 'pino-http';
+import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { jsonBodyMiddlewares } from './common/json-body.js';
-import { loggerParams } from './common/logger.js';
-import { leanRequestLogger } from './common/request-logger.js';
 import { setupOpenApi } from './common/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/request-context.js';
 import { createValidationPipe } from './common/validation.js';
@@ -50,7 +47,6 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   );
   express.use(...jsonBodyMiddlewares());
   express.use((error: unknown, req: Request, res: Response, _next: NextFunction) => filter.respond(error, req, res));
-  express.use(requestLogger(config));
 
   if (config.http.prefix) {
     app.setGlobalPrefix(config.http.prefix, {
@@ -65,16 +61,6 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   app.useGlobalFilters(filter);
   setupOpenApi(app, config);
   return app;
-}
-
-/**
- * One line per request (pino-http's, with nestjs-pino's options, on the root logger of
- * LoggerModule), without binding a logger to the request's async context: lines logged while
- * handling a request carry its `requestId` because they pass it (the exception filter does).
- * The per-request work is done only for lines the level lets through (leanRequestLogger).
- */
-function requestLogger(config: AppConfig): RequestHandler {
-  return leanRequestLogger(loggerParams(config).pinoHttp as Options, () => PinoLogger.root) as RequestHandler;
 }
 
 /**
