@@ -1,0 +1,10 @@
+import { PGlite } from '@electric-sql/pglite';
+let t = performance.now();
+const lap = (l) => { const n = performance.now(); console.log(l, (n - t).toFixed(0), 'ms'); t = n; };
+const db = await PGlite.create('memory://'); lap('create memory');
+await db.exec('CREATE TABLE x (id int primary key, v text); INSERT INTO x SELECT g, g::text FROM generate_series(1,1000) g;'); lap('exec');
+const dump = await db.dumpDataDir('none'); lap('dump ' + dump.size);
+const db2 = await PGlite.create({ loadDataDir: dump }); lap('create from dump');
+console.log((await db2.query('select count(*) from x')).rows);
+const db3 = await db.clone(); lap('clone');
+const db4 = await PGlite.create({ loadDataDir: dump }); lap('create from dump 2');
