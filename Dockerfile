@@ -9,9 +9,7 @@ COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
-# No V8 code cache is made here: one written by a start on the embedded database holds little of
-# a start on PostgreSQL, and a container keeps the cache it finds instead of writing its own at
-# its first start (dist/ is the node user's). README, Performance: cold start.
+# tsc's output in dist/, and the service bundled into dist/bundle/main.js (scripts/bundle.mjs)
 RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
@@ -33,6 +31,6 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
 # resident set under ~170 MB under load (the live heap is ~45-60 MB; uncapped, V8 lets garbage
 # grow the heap to ~280 MB). Under a 160 MB cap V8 grows the old space by only 1.3x between
 # mark-compacts (~2 a second under load); 100 % growth makes them ~3x rarer for the same
-# resident set budget, and 16 MB semi-spaces halve the scavenges: README, Performance.
+# resident set budget, and 16 MB semi-spaces halve the scavenges (docs/performance.md).
 # `npm run bench` starts the service the same way.
-CMD ["node", "--max-old-space-size=160", "--max-semi-space-size=16", "--heap-growing-percent=100", "dist/main.js"]
+CMD ["node", "--max-old-space-size=160", "--max-semi-space-size=16", "--heap-growing-percent=100", "dist/bundle/main.js"]

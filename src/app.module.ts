@@ -21,10 +21,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        // No routes: its per-request middleware also bound a child logger to each request
-        // through AsyncLocalStorage, whose promise hooks cost ~9 % of the CPU of an invite on
-        // Node 20 (issue #7). configureApp() logs requests with the same pino-http options.
-        LoggerModule.forRoot({ ...loggerParams(config), forRoutes: [] }),
+        // pino-http's line per request, and the request's logger for everything logged while
+        // handling it (nestjs-pino binds it to the request's async context).
+        LoggerModule.forRoot(loggerParams(config)),
         DatabaseModule.forRoot(config),
         HealthModule,
         MetricsModule,

@@ -1,15 +1,12 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
-import { Logger, PinoLogger } from 'nestjs-pino';
-import type { Options } from 'pino-http';
+import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { jsonBodyMiddlewares } from './common/json-body.js';
 import { BULK_INVITE_BODY } from './invitations/dto/bulk-invite.dto.js';
-import { loggerParams } from './common/logger.js';
-import { leanRequestLogger } from './common/request-logger.js';
 import { setupOpenApi } from './common/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/request-context.js';
 import { createValidationPipe } from './common/validation.js';
@@ -20,7 +17,7 @@ import type { AppConfig } from './config/config.js';
 
 /**
  * Everything the app needs around its routes. `main.ts` and the e2e tests both call it,
- * so the tests exercise the real app (STYLE: app.setup.ts).
+ * so the tests exercise the real app.
  */
 export function configureApp(app: INestApplication, config: AppConfig): INestApplication {
   const express = app as NestExpressApplication;
@@ -39,21 +36,18 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   });
   express.use(httpMetricsMiddleware(app.get(MetricsService)));
   express.use(
-    staticHeaders(
-      helmet({
-        contentSecurityPolicy: {
-          directives: {
-            // Swagger UI's own inline styles and its validator badge image
-            'img-src': ["'self'", 'data:'],
-            'style-src': ["'self'", "'unsafe-inline'"],
-          },
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Swagger UI's own inline styles and its validator badge image
+          'img-src': ["'self'", 'data:'],
+          'style-src': ["'self'", "'unsafe-inline'"],
         },
-      }),
-    ),
+      },
+    }),
   );
   express.use(...jsonBodyMiddlewares([BULK_INVITE_BODY]));
   express.use((error: unknown, req: Request, res: Response, _next: NextFunction) => filter.respond(error, req, res));
-  express.use(requestLogger(config));
 
   if (config.http.prefix) {
     app.setGlobalPrefix(config.http.prefix, {
@@ -71,24 +65,14 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
 }
 
 /**
- * One line per request (pino-http's, with nestjs-pino's options, on the root logger of
- * LoggerModule), without binding a logger to the request's async context: lines logged while
- * handling a request carry its `requestId` because they pass it (the exception filter does).
- * The per-request work is done only for lines the level lets through (leanRequestLogger).
- */
-function requestLogger(config: AppConfig): RequestHandler {
-  return leanRequestLogger(loggerParams(config).pinoHttp as Options, () => PinoLogger.root) as RequestHandler;
-}
-
-/**
  * From the start of a shutdown, every response whose headers are not yet written says
  * `Connection: close`, so each keep-alive connection ends after its next response, and the
  * client knows it before reusing the connection.
  *
  * Without it, keep-alive clients (a load balancer's) went on sending on their open connections
  * after the server stopped accepting new ones, so the drain never ended: the process waited out
- * SHUTDOWN_GRACE_MS, exited 1 and cut the requests in flight (found by the reliability suite,
- * issue #6). Setting it only on requests that arrive after the signal was not enough: a request
+ * SHUTDOWN_GRACE_MS, exited 1 and cut the requests in flight (found by the reliability suite).
+ * Setting it only on requests that arrive after the signal was not enough: a request
  * already running at the signal (waiting on a lock, say) was answered keep-alive after the
  * listener had closed; its client reused the connection at once, just as the server closed it
  * as idle, and that next request was reset without the server ever reading it. So the requests
@@ -137,53 +121,6 @@ export class ConnectionCloser {
  */
 export function closeIdleConnectionsUntilExit(server: HttpServer): void {
   setInterval(() => server.closeIdleConnections(), 100).unref();
-}
-
-/**
- * A middleware that only sets fixed headers (helmet with static options), run once on a
- * stand-in response to learn them, then replayed on every response: the same headers without
- * a dozen middlewares per request (issue #7). One that does anything else, or not at once,
- * is kept as it is.
- */
-export function staticHeaders(middleware: RequestHandler): RequestHandler {
-  const set: [string, string | number | readonly string[]][] = [];
-  const removed: string[] = [];
-  let done = false;
-  let other = false;
-  const recorder = new Proxy(
-    {
-      setHeader: (name: string, value: string | number | readonly string[]) => void set.push([name, value]),
-      removeHeader: (name: string) => void removed.push(name),
-    },
-    {
-      get(target, property) {
-        if (property in target) {
-          return target[property as keyof typeof target];
-        }
-        other = true;
-        return undefined;
-      },
-    },
-  );
-  try {
-    middleware({ headers: {} } as Request, recorder as unknown as Response, (error?: unknown) => {
-      done = error === undefined;
-    });
-  } catch {
-    return middleware;
-  }
-  if (!done || other) {
-    return middleware;
-  }
-  return (_req, res, next) => {
-    for (const [name, value] of set) {
-      res.setHeader(name, value);
-    }
-    for (const name of removed) {
-      res.removeHeader(name);
-    }
-    next();
-  };
 }
 
 /**

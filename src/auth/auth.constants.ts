@@ -1,4 +1,4 @@
-/** Header and security-scheme names, in one place (STYLE: auth/). */
+/** Header and security-scheme names, in one place. */
 export const SESSION_TOKEN_HEADER = 'x-session-token';
 export const BEARER_SECURITY_SCHEME = 'bearer';
 export const SESSION_SECURITY_SCHEME = 'session';

@@ -1,4 +1,3 @@
-import { createSecretKey } from 'node:crypto';
 import {
   ForbiddenException,
   Inject,
@@ -17,7 +16,6 @@ import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.js';
 import { AuthErrorCode, IS_PUBLIC_KEY, REQUIRES_BACKOFFICE_KEY, SESSION_TOKEN_HEADER } from './auth.constants.js';
 import type { AuthContext } from './auth-context.js';
 import { BearerStrategy, type BearerIdentity } from './bearer.strategy.js';
-import { bearerToken, verifyHs256, type Hs256Options } from './hs256.js';
 import { SessionVerifier } from './session-verifier.service.js';
 import { unauthorized } from './token-claims.js';
 
@@ -46,26 +44,13 @@ export class AuthGuard implements CanActivate {
   /** This app's own authenticator: see {@link AuthGuard.authenticateBearer}. */
   private readonly authenticator = new passport.Authenticator();
 
-  /** Set with an HS256 secret (no JWKS): the fast path of {@link AuthGuard.authenticateBearer}. */
-  private readonly hs256?: Hs256Options;
-
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: SessionVerifier,
     private readonly bearerStrategy: BearerStrategy,
     private readonly failures: AuthFailureLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    const { auth } = config;
-    if (!auth.jwksUri && auth.bearerSecret) {
-      this.hs256 = {
-        key: createSecretKey(Buffer.from(auth.bearerSecret)),
-        clockToleranceSeconds: auth.clockToleranceSeconds,
-        issuer: auth.issuer,
-        audience: auth.audience,
-      };
-    }
-  }
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -109,14 +94,6 @@ export class AuthGuard implements CanActivate {
    * request's success/fail actions to it and JWKS key lookups are asynchronous.
    */
   private authenticateBearer(req: Request, res: Response): Promise<BearerIdentity> {
-    if (this.hs256) {
-      // The usual valid HS256 token, verified as passport-jwt would and handed to the same
-      // validate(); anything else goes through passport for its exact 401 (see hs256.ts).
-      const payload = verifyHs256(bearerToken(req.headers.authorization), this.hs256);
-      if (payload) {
-        return Promise.resolve(this.bearerStrategy.validate(payload));
-      }
-    }
     return new Promise((resolve, reject) => {
       const strategy = Object.create(this.bearerStrategy) as passport.Strategy;
       const middleware = this.authenticator.authenticate(

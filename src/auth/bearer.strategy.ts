@@ -7,7 +7,6 @@ import { Strategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AuthErrorCode, BEARER_STRATEGY } from './auth.constants.js';
-import { bearerToken } from './hs256.js';
 import { checkTimeClaims, unauthorized, userIdClaim } from './token-claims.js';
 
 export interface BearerIdentity {
@@ -20,13 +19,22 @@ export const HMAC_ALGORITHMS = ['HS256'] as const;
 export const JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
 
 /**
- * The token of an `Authorization: Bearer <token>` header, or null without one. Everything after
- * the scheme is the token: passport-jwt's own extractor takes the first word and ignores the
- * rest, so `Bearer <valid token> anything` passed (found by the reliability suite, issue #6);
- * here the extra word makes an invalid token.
+ * The token of an `Authorization: Bearer <token>` header, or null without one (passport-jwt's
+ * `jwtFromRequest` option). Everything after the scheme is the token: passport-jwt's own
+ * `fromAuthHeaderAsBearerToken()` takes the first word and ignores the rest, so
+ * `Bearer <valid token> anything` would pass; here the extra word makes an invalid token.
  */
 export function bearerTokenFrom(req: { headers: { authorization?: unknown } }): string | null {
-  return bearerToken(req.headers.authorization) ?? null;
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') {
+    return null;
+  }
+  const space = header.indexOf(' ');
+  if (space < 0 || header.slice(0, space).toLowerCase() !== 'bearer') {
+    return null;
+  }
+  const token = header.slice(space + 1).trim();
+  return token === '' ? null : token;
 }
 
 function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {
@@ -39,7 +47,7 @@ function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {
     jsonWebTokenOptions: { clockTolerance: auth.clockToleranceSeconds },
   };
   if (auth.jwksUri) {
-    // Loaded only in JWKS mode: jwks-rsa and jose are ~100 modules (cold start, issue #7).
+    // Loaded only in JWKS mode: jwks-rsa and jose are ~100 modules, a tenth of a cold start.
     const { passportJwtSecret } = createRequire(import.meta.url)('jwks-rsa') as typeof import('jwks-rsa');
     return {
       ...common,
@@ -58,14 +66,14 @@ function strategyOptions(config: AppConfig): StrategyOptionsWithoutRequest {
   }
   // A key object made once: given a string, jsonwebtoken makes one on every verify, after first
   // trying the string as a public key (createPublicKey throws), which cost a quarter of the CPU
-  // of an invite (issue #7). passport-jwt hands it to jsonwebtoken as it is; its types only say
-  // string | Buffer.
+  // of an invite. jsonwebtoken documents KeyObject secrets and passport-jwt hands the key to it
+  // as it is; passport-jwt's types only say string | Buffer.
   const secretOrKey = createSecretKey(Buffer.from(auth.bearerSecret!)) as unknown as string;
   return { ...common, algorithms: [...HMAC_ALGORITHMS], secretOrKey };
 }
 
 /**
- * `Authorization: Bearer <JWT>` (CONTRACT §3). Run by `AuthGuard` directly, never looked
+ * `Authorization: Bearer <JWT>`: HS256 with AUTH_JWT_SECRET, or RS256/ES256 from AUTH_JWKS_URI. Run by `AuthGuard` directly, never looked
  * up by name (see `AuthGuard.authenticateBearer`).
  */
 @Injectable()

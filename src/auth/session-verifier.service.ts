@@ -5,7 +5,6 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Sql } from '../database/sql.js';
 import { AuthErrorCode } from './auth.constants.js';
-import { verifyHs256 } from './hs256.js';
 import { SESSION_STATEMENT } from './session-statement.js';
 import { checkTimeClaims, unauthorized, userIdClaim } from './token-claims.js';
 
@@ -22,7 +21,7 @@ interface SessionRow {
 }
 
 /**
- * `x-session-token` (CONTRACT §3): HS256 with its own secret, claims `userId` and
+ * `x-session-token`: HS256 with its own secret, claims `userId` and
  * `sessionId`, and a live `sessions` row of that user. Rows are read on every request, so a
  * revocation takes effect at once.
  */
@@ -77,10 +76,6 @@ export class SessionVerifier {
   }
 
   private decode(token: string): Record<string, unknown> {
-    const fast = verifyHs256(token, { key: this.key, clockToleranceSeconds: this.config.auth.clockToleranceSeconds });
-    if (fast) {
-      return fast;
-    }
     try {
       const payload = jwt.verify(token, this.key, {
         algorithms: ['HS256'],

@@ -8,7 +8,7 @@ export function unauthorized(message: string, code: AuthErrorCode): Unauthorized
 }
 
 export interface TimeClaimOptions {
-  /** The session token's contract lists `iat` among its claims (CONTRACT §3); the bearer's does not. */
+  /** The session token must carry `iat`; the bearer token need not. */
   requireIat?: boolean;
   /** Seconds since the epoch (tests). */
   now?: number;
@@ -16,7 +16,7 @@ export interface TimeClaimOptions {
 
 /**
  * jsonwebtoken accepts a token without `exp`, with an `iat` in the future or a far-off
- * `exp` (PITFALLS: tokens); these checks close that for both tokens. Run after the
+ * `exp`; these checks close that for both tokens. Run after the
  * signature and `exp`/`nbf` were verified.
  */
 export function checkTimeClaims(

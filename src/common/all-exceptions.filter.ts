@@ -60,7 +60,7 @@ function mapBodyParserError(error: { type?: string }): Mapped | undefined {
   }
 }
 
-/** Maps PostgreSQL and driver errors (PITFALLS: database); undefined when it is not one. */
+/** Maps PostgreSQL and driver errors; undefined when it is not one. */
 export function mapDatabaseError(error: unknown): Mapped | undefined {
   const driverError =
     error instanceof QueryFailedError ? (error.driverError as { code?: string }) : (error as { code?: unknown });
@@ -100,7 +100,7 @@ export function mapDatabaseError(error: unknown): Mapped | undefined {
     NETWORK_MESSAGES.some((m) => message.includes(m)) ||
     // TypeORM releases a transaction's connection when it breaks (57P01, reset), and the next
     // statement of the transaction (its COMMIT) throws these: the work was rolled back with
-    // the connection, as with any lost connection (found by the reliability suite, issue #6).
+    // the connection, as with any lost connection (found by the reliability suite).
     error instanceof QueryRunnerAlreadyReleasedError ||
     error instanceof QueryRunnerProviderAlreadyReleasedError
   ) {

@@ -21,7 +21,7 @@ function isJson(req: Request): boolean {
 }
 
 /**
- * JSON bodies only (CONTRACT §4): any other content type on a request with a body → 415,
+ * JSON bodies only: any other content type on a request with a body → 415,
  * no urlencoded parser, 16 KiB → 413, too deep or a repeated key → 400.
  */
 /** A route whose bodies may be larger than BODY_LIMIT: its path and its own limit in bytes. */

@@ -1,6 +1,6 @@
 /**
  * One pass over JSON text that JSON.parse has already accepted: finds the nesting depth
- * and duplicate object keys (JSON.parse silently keeps the last, PITFALLS: validation).
+ * and duplicate object keys (JSON.parse silently keeps the last).
  * Iterative, so hostile nesting cannot overflow the stack.
  */
 export interface JsonScan {
@@ -12,7 +12,7 @@ export interface JsonScan {
    * `constructor` and `prototype` (against prototype pollution) before the whitelist looks,
    * and class-transformer skips any key naming a method the DTO instance already has (all of
    * Object.prototype's: `{"toString": 0}`), so these were silently accepted where every other
-   * unknown field is refused (found by the reliability suite, issue #6). No body of this API
+   * unknown field is refused (found by the reliability suite). No body of this API
    * has such a field.
    */
   reservedKey?: string;

@@ -70,7 +70,7 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
 
 /**
  * Swagger UI at /docs, the document at /openapi.json. The document is built on its first
- * request, not at start (it took ~30 ms of a ~1 s cold start, issue #7).
+ * request, not at start (it took ~30 ms of a ~1 s cold start).
  */
 export function setupOpenApi(app: INestApplication, config: AppConfig): void {
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, config), {

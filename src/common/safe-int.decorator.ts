@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { IsInt, Max, Min } from 'class-validator';
 
-/** `@IsInt()` has no bound (2^53+2 and 1e300 pass, PITFALLS: validation); this one does. */
+/** `@IsInt()` has no bound (2^53+2 and 1e300 pass); this one does. */
 export const IsSafeInt = (options?: { each?: boolean }) =>
   applyDecorators(
     IsInt({ each: options?.each }),

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { randomBytesPooled } from '../common/random-pool.js';
+import { createHash, randomBytes } from 'node:crypto';
 
 export interface InvitationToken {
   /** Goes only into the sealed outbox row and, from there, the email's link. */
@@ -12,6 +11,6 @@ export const hashInvitationToken = (token: string): string => createHash('sha256
 
 /** 32 random bytes, base64url (43 characters). */
 export function newInvitationToken(): InvitationToken {
-  const token = randomBytesPooled(32).toString('base64url');
+  const token = randomBytes(32).toString('base64url');
   return { token, hash: hashInvitationToken(token) };
 }

@@ -1,5 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
-import { randomBytesPooled } from '../common/random-pool.js';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -22,7 +21,7 @@ export class MailSecretBox {
   }
 
   seal(plaintext: string): string {
-    const iv = randomBytesPooled(IV_BYTES);
+    const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(AAD);
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-/** The built service (`node dist/main.js`) as its own process, for fault and multi-instance tests. */
+/** The built service as `npm start` runs it (dist/bundle/main.js), its own process, for fault and multi-instance tests. */
 export interface SpawnedService {
   url: string;
   process: ChildProcess;
@@ -37,7 +37,7 @@ const LISTENING = /is listening on http:\/\/localhost:(\d+)/;
  * from its start banner; then waits until it is ready.
  */
 export async function spawnService(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<SpawnedService> {
-  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'bundle', 'main.js')], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',

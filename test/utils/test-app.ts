@@ -28,17 +28,16 @@ export interface TestAppOptions {
 
 /**
  * Boots the real AppModule in-process through the same configureApp() as main.ts, on a
- * fresh database with the migrations applied.
+ * fresh database with the migrations applied (test-database.ts).
  */
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
-    PGLITE_DATA_DIR: 'memory://',
     MAIL_DIR: './var/test-mail',
     RATE_LIMIT_ENABLED: 'false',
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...database.env,
     ...env,
   });
   const moduleRef = await Test.createTestingModule({

@@ -2,10 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { IsSafeInt } from '../../common/safe-int.decorator.js';
-import { hasOnlyKeys, isSafeIntList } from '../../common/validation.js';
 import { SCOPES, type Scope } from '../../memberships/membership.constants.js';
-import { MAX_PERMISSION_IDS, PermissionsDto } from '../../memberships/dto/permissions.dto.js';
-import { EMAIL_MAX_LENGTH, EMAIL_PATTERN, EMAIL_PATTERN_SOURCE, IsInviteeEmail } from './email-address.js';
+import { PermissionsDto } from '../../memberships/dto/permissions.dto.js';
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN_SOURCE, IsInviteeEmail } from './email-address.js';
 
 /** Body of `createInviteUserOrganization` (seed `invite-user-organization.txt`). */
 export class CreateInviteUserOrganizationDto {
@@ -50,39 +49,4 @@ export class CreateInviteUserOrganizationDto {
   @IsOptional()
   @IsSafeInt()
   professionId?: number | null;
-
-  /**
-   * The invite route's usual body, recognised by hand (FastValidated, issue #7): the same
-   * rules as the decorators above, or undefined to let them decide and explain.
-   */
-  static acceptFast(value: unknown): CreateInviteUserOrganizationDto | undefined {
-    if (!hasOnlyKeys(value, ['email', 'scope', 'permissions'], ['professionId'])) {
-      return undefined;
-    }
-    const { email, scope, permissions, professionId } = value as Record<string, unknown>;
-    if (
-      typeof email !== 'string' ||
-      email.length > EMAIL_MAX_LENGTH ||
-      !EMAIL_PATTERN.test(email) ||
-      !SCOPES.includes(scope as Scope) ||
-      !(professionId === undefined || professionId === null || Number.isSafeInteger(professionId)) ||
-      !hasOnlyKeys(permissions, ['group', 'read', 'manage'])
-    ) {
-      return undefined;
-    }
-    const { group, read, manage } = permissions as Record<string, unknown>;
-    if (
-      !Number.isSafeInteger(group) ||
-      !isSafeIntList(read, MAX_PERMISSION_IDS) ||
-      !isSafeIntList(manage, MAX_PERMISSION_IDS)
-    ) {
-      return undefined;
-    }
-    const dto = new CreateInviteUserOrganizationDto();
-    dto.email = email;
-    dto.scope = scope as Scope;
-    dto.permissions = Object.assign(new PermissionsDto(), { group, read: [...read], manage: [...manage] });
-    dto.professionId = professionId as number | null | undefined;
-    return dto;
-  }
 }
