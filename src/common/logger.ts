@@ -48,6 +48,8 @@ export function loggerParams(config: AppConfig): Params {
       },
       autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/health/ready' },
       quietReqLogger: true,
+      // stdout unless a test reads the lines (pino-http passes `stream` to pino)
+      ...(config.log.destination ? { stream: config.log.destination } : {}),
     },
   };
 }

@@ -21,7 +21,8 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { INVITATION_MAIL_KIND, INVITATION_RESENT_MAIL_KIND } from '../mail/invitation-email.js';
 import { MailOutboxWorker } from '../mail/mail-outbox.worker.js';
-import { MailSecretBox } from '../mail/mail-secret-box.js';
+import { MailSecretBox, newOutboxId } from '../mail/mail-secret-box.js';
+import { sessionHash } from '../audit/session-hash.js';
 import type { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
 import { DEFAULT_PERMISSIONS, Scope, type Permissions } from '../memberships/membership.constants.js';
 import { membershipSnapshot, toMembershipData } from '../memberships/membership.mapper.js';
@@ -179,6 +180,7 @@ export class InvitationsService {
    */
   private async invite(auth: AuthContext, cmd: InviteCommand, requestId: string): Promise<InviteResult> {
     const { token, hash } = newInvitationToken();
+    const outboxId = newOutboxId();
     let rows: InviteRow[];
     try {
       rows = await this.statements.query<InviteRow>(INVITE_STATEMENT, [
@@ -191,9 +193,10 @@ export class InvitationsService {
         hash,
         this.config.invitations.ttlSeconds,
         INVITATION_MAIL_KIND,
-        this.secrets.seal(token),
-        auth.sessionId,
+        this.secrets.seal(token, { outboxId, recipient: cmd.email }),
+        sessionHash(auth.sessionId),
         requestId,
+        outboxId,
       ]);
     } catch (error) {
       if (uniqueViolation(error) === LIVE_MEMBERSHIP_INDEX) {
@@ -271,6 +274,8 @@ export class InvitationsService {
       if (row.retryAfterSeconds !== null && row.retryAfterSeconds !== undefined) {
         throw new ResendLimitedException(row.retryAfterSeconds, limit);
       }
+      const outboxId = newOutboxId();
+      const [invitee]: { email: string }[] = await manager.query(`SELECT email FROM users WHERE id = $1`, [row.userId]);
       const rows: (MembershipRow & { mailId: number })[] = await manager.query(
         `WITH m AS (
            UPDATE user_organizations uo
@@ -279,8 +284,8 @@ export class InvitationsService {
             WHERE uo.id = $1
            RETURNING ${membershipColumns('uo')}
          ), ${CANCEL_MAILS_CTE}, mail AS (
-           INSERT INTO mail_outbox (kind, membership_id, recipient, subject, payload, secret)
-           SELECT $4, m.id, u.email, left('Invitation to join ' || o.name, 300),
+           INSERT INTO mail_outbox (public_id, kind, membership_id, recipient, subject, payload, secret)
+           SELECT $7, $4, m.id, u.email, left('Invitation to join ' || o.name, 300),
                   jsonb_build_object('organizationName', o.name, 'inviterEmail', inviter.email,
                                      'scope', m.scope, 'expiresAt', m."invitationExpiresAt"),
                   $5
@@ -297,8 +302,9 @@ export class InvitationsService {
           hash,
           this.config.invitations.ttlSeconds,
           INVITATION_RESENT_MAIL_KIND,
-          this.secrets.seal(token),
+          this.secrets.seal(token, { outboxId, recipient: invitee.email }),
           auth.userId,
+          outboxId,
         ],
       );
       const after = rows[0];

@@ -19,7 +19,7 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
  *   completion before the insert, so the row has left the live index by then.
  * - `membership`: the invitation. The partial unique index on live memberships decides
  *   conflicts (23505 → 409), so concurrent identical invites give one row.
- * - `mail`: its email in the outbox, with the sealed token ($10).
+ * - `mail`: its email in the outbox ($13: its public id), with the sealed token ($10).
  * - `audit`: `invitation.expired` (when one retired) then `invitation.created`, with the same
  *   snapshots AuditService wrote from JavaScript (ISO instants with milliseconds).
  */
@@ -36,8 +36,9 @@ export const INVITE_STATEMENT: Statement = {
     'ttlSeconds',
     'mailKind',
     'sealedToken',
-    'sessionId',
+    'sessionHash',
     'requestId',
+    'outboxId',
   ],
   text: `
   WITH admin AS (
@@ -72,8 +73,8 @@ export const INVITE_STATEMENT: Statement = {
      WHERE (SELECT count(*) FROM expired) >= 0
     RETURNING *
   ), mail AS (
-    INSERT INTO mail_outbox (kind, membership_id, recipient, subject, payload, secret)
-    SELECT $9::text, m.id, i.email, left('Invitation to join ' || t.organization_name, 300),
+    INSERT INTO mail_outbox (public_id, kind, membership_id, recipient, subject, payload, secret)
+    SELECT $13::uuid, $9::text, m.id, i.email, left('Invitation to join ' || t.organization_name, 300),
            jsonb_build_object('organizationName', t.organization_name, 'inviterEmail', t.inviter_email,
                               'scope', m.scope, 'expiresAt', m.invitation_expires_at),
            $10::text
@@ -81,7 +82,7 @@ export const INVITE_STATEMENT: Statement = {
     RETURNING id
   ), audit AS (
     INSERT INTO audit_events
-      (action, actor_user_id, actor_session_id, organization_id, target_user_id, membership_id, before, after,
+      (action, actor_user_id, actor_session_hash, organization_id, target_user_id, membership_id, before, after,
        request_id)
     SELECT e.action, $6::bigint, $11::text, t.organization_id, i.id, e.membership_id, e.before, e.after,
            NULLIF($12::text, '')
