@@ -209,7 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     if (!e.DATABASE_URL) {
       refuse('DATABASE_URL', `not set; ${needs} (the embedded database is for development)`);
     }
-    if (!e.SMTP_URL && e.MAIL_TRANSPORT !== 'file') {
+    if (!e.SMTP_URL && e.MAIL_TRANSPORT === undefined) {
       refuse(
         'SMTP_URL',
         `not set; ${needs}, or MAIL_TRANSPORT=file to write mails (accept links included) to MAIL_DIR on purpose`,
@@ -224,7 +224,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       refuse('MAIL_SECRET_KEY', `not set; ${needs}: 32 bytes as 64 hex characters or base64 (${GENERATE})`);
     }
   }
-  if (e.MAIL_TRANSPORT === 'smtp' && !e.SMTP_URL) {
+
+  if (!e.SMTP_URL && e.MAIL_TRANSPORT === 'smtp') {
     refuse('SMTP_URL', 'not set, but MAIL_TRANSPORT=smtp');
   }
 
@@ -271,8 +272,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     // The development secrets are public: whoever reaches the service could sign tokens.
     refuse(
       'HOST',
-      `${host} is not a loopback address, and ${published.join(', ')} ${published.length > 1 ? 'are' : 'is'} ` +
-        `published development or example values; set your own secrets or listen on 127.0.0.1`,
+      `${host} is not a loopback address, and ${published.join(', ')} ` +
+        `${published.length > 1 ? 'are published development values' : 'is a published development value'}; ` +
+        'set your own secrets or listen on 127.0.0.1',
     );
   }
   if (bearerSecret !== undefined && bearerSecret === sessionSecret) {
