@@ -24,6 +24,8 @@ export interface TestAppOptions {
   controllers?: Type[];
   /** Test-only modules imported beside the real AppModule. */
   imports?: (Type | DynamicModule)[];
+  /** Where the service's log lines go instead of stdout (with LOG_LEVEL in env), for specs that read them. */
+  logDestination?: { write(line: string): unknown };
 }
 
 /**
@@ -41,6 +43,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
+  config.log.destination = options.logDestination;
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config), ...(options.imports ?? [])],
     controllers: options.controllers ?? [],
