@@ -133,29 +133,29 @@ describe('loadConfig', () => {
       [
         'no bearer secret',
         { AUTH_JWT_SECRET: '' },
-        'AUTH_JWT_SECRET: not set, nor AUTH_JWKS_URI; NODE_ENV=production needs it (see .env.example)',
+        'AUTH_JWT_SECRET: not set, nor AUTH_JWKS_URI; NODE_ENV=production needs one of them (generate one with: openssl rand -hex 32)',
       ],
       [
         'no session secret',
         { SESSION_JWT_SECRET: '' },
-        'SESSION_JWT_SECRET: not set; NODE_ENV=production needs it (see .env.example)',
+        'SESSION_JWT_SECRET: not set; NODE_ENV=production needs it (generate one with: openssl rand -hex 32)',
       ],
       [
         'no database',
         { DATABASE_URL: '' },
-        'DATABASE_URL: not set; NODE_ENV=production needs it (see .env.example) (the embedded database is for development)',
+        'DATABASE_URL: not set; NODE_ENV=production needs a PostgreSQL (the embedded database is for development only)',
       ],
       [
         'no SMTP server',
         { SMTP_URL: '' },
-        'SMTP_URL: not set; NODE_ENV=production needs it (see .env.example), or MAIL_TRANSPORT=file to write mails ' +
+        'SMTP_URL: not set; NODE_ENV=production needs an SMTP server, or MAIL_TRANSPORT=file to write mails ' +
           '(accept links included) to MAIL_DIR on purpose',
       ],
       [
         'no accept page',
         { INVITATION_ACCEPT_URL: '' },
-        'INVITATION_ACCEPT_URL: not set; NODE_ENV=production needs it (see .env.example): the page invitees open, ' +
-          'with {token} where the token goes',
+        'INVITATION_ACCEPT_URL: not set; NODE_ENV=production needs the page invitees open, with {token} where the ' +
+          'token goes',
       ],
       [
         'the development accept page',
@@ -165,8 +165,8 @@ describe('loadConfig', () => {
       [
         'no mail key',
         { MAIL_SECRET_KEY: '' },
-        'MAIL_SECRET_KEY: not set; NODE_ENV=production needs it (see .env.example): 32 bytes as 64 hex characters ' +
-          'or base64 (generate one with: openssl rand -hex 32)',
+        'MAIL_SECRET_KEY: not set; NODE_ENV=production needs 32 bytes, as 64 hex characters or base64 ' +
+          '(generate one with: openssl rand -hex 32)',
       ],
       [
         'a mail key of 31 bytes',

@@ -199,32 +199,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const refuse = (variable: string, message: string) => problems.push(`${variable}: ${message}`);
 
   if (production) {
-    const needs = 'NODE_ENV=production needs it (see .env.example)';
+    const needs = 'NODE_ENV=production needs';
     if (!e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URI) {
-      refuse('AUTH_JWT_SECRET', `not set, nor AUTH_JWKS_URI; ${needs}`);
+      refuse('AUTH_JWT_SECRET', `not set, nor AUTH_JWKS_URI; ${needs} one of them (${GENERATE})`);
     }
     if (!e.SESSION_JWT_SECRET) {
-      refuse('SESSION_JWT_SECRET', `not set; ${needs}`);
+      refuse('SESSION_JWT_SECRET', `not set; ${needs} it (${GENERATE})`);
     }
     if (!e.DATABASE_URL) {
-      refuse('DATABASE_URL', `not set; ${needs} (the embedded database is for development)`);
+      refuse('DATABASE_URL', `not set; ${needs} a PostgreSQL (the embedded database is for development only)`);
     }
     if (!e.SMTP_URL && e.MAIL_TRANSPORT === undefined) {
       refuse(
         'SMTP_URL',
-        `not set; ${needs}, or MAIL_TRANSPORT=file to write mails (accept links included) to MAIL_DIR on purpose`,
+        `not set; ${needs} an SMTP server, or MAIL_TRANSPORT=file to write mails (accept links included) ` +
+          'to MAIL_DIR on purpose',
       );
     }
     if (!e.INVITATION_ACCEPT_URL) {
-      refuse('INVITATION_ACCEPT_URL', `not set; ${needs}: the page invitees open, with {token} where the token goes`);
+      refuse('INVITATION_ACCEPT_URL', `not set; ${needs} the page invitees open, with {token} where the token goes`);
     } else if (e.INVITATION_ACCEPT_URL === DEV_INVITATION_ACCEPT_URL) {
       refuse('INVITATION_ACCEPT_URL', 'is the development example (a localhost link); set the page invitees open');
     }
     if (!e.MAIL_SECRET_KEY) {
-      refuse('MAIL_SECRET_KEY', `not set; ${needs}: 32 bytes as 64 hex characters or base64 (${GENERATE})`);
+      refuse('MAIL_SECRET_KEY', `not set; ${needs} 32 bytes, as 64 hex characters or base64 (${GENERATE})`);
     }
   }
-
   if (!e.SMTP_URL && e.MAIL_TRANSPORT === 'smtp') {
     refuse('SMTP_URL', 'not set, but MAIL_TRANSPORT=smtp');
   }
