@@ -34,6 +34,11 @@ export function loggerParams(config: AppConfig): Params {
           'req.headers["x-session-token"]',
           'req.headers.cookie',
           'res.headers["set-cookie"]',
+          // A failed statement's values (sealed tokens, token hashes, emails) and PostgreSQL's
+          // "Failing row contains (...)": the message, code, constraint and query stay.
+          'err.parameters',
+          'err.detail',
+          'err.driverError.detail',
         ],
         censor: '[redacted]',
       },

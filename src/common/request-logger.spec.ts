@@ -107,6 +107,9 @@ function productionSecrets(env: string): Record<string, string> {
         AUTH_JWT_SECRET: 'a-production-bearer-secret-of-enough-length-0123',
         SESSION_JWT_SECRET: 'a-production-session-secret-of-enough-length-456',
         DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+        SMTP_URL: 'smtp://127.0.0.1:2525',
+        INVITATION_ACCEPT_URL: 'https://app.example.test/invitations/accept?token={token}',
+        MAIL_SECRET_KEY: 'ab'.repeat(32),
       }
     : {};
 }
