@@ -10,7 +10,9 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * - `audit_events.actor_session_id` becomes `actor_session_hash`: the first 32 hex characters
  *   of the SHA-256 of the session id (src/audit/session-hash.ts), for the rows already there
  *   too. Changing the column's type rewrites the table without an UPDATE, so the append-only
- *   trigger stays on. The down migration cannot bring the ids back: it keeps the hashes.
+ *   trigger stays on. The down migration cannot bring the ids back: it keeps the hashes (and a
+ *   second up hashes them again: sessions come from other tools too, so no form of id can be
+ *   told apart from a hash and left as it is).
  *
  * Generated from the entities, then the audit column's conversion written by hand.
  */
