@@ -18,7 +18,10 @@ COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=3000
+# Production: the start refuses missing, short or published secrets (docs/production.md). HOST is
+# explicit so that even with NODE_ENV overridden the container listens where it can be reached, and
+# the development secrets, published in the repository, are then refused.
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

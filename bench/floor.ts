@@ -88,7 +88,7 @@ const SQL = {
   outbox: `INSERT INTO mail_outbox (kind, membership_id, recipient, subject, payload, secret)
            VALUES ('invitation', $1, $2, $3, $4, $5)`,
   audit: `INSERT INTO audit_events
-            (action, actor_user_id, actor_session_id, organization_id, target_user_id, membership_id, before, after, request_id)
+            (action, actor_user_id, actor_session_hash, organization_id, target_user_id, membership_id, before, after, request_id)
           VALUES ('invitation.created', $1, $2, $3, $4, $5, NULL, $6, $7)`,
 };
 type Statement = keyof typeof SQL;

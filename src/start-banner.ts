@@ -21,8 +21,12 @@ export async function printStartBanner(app: INestApplication, config: AppConfig)
     `  Swagger UI:  ${origin}/docs    OpenAPI: ${origin}/openapi.json`,
     `  Health:      ${origin}/health/ready`,
   ];
-  if (config.auth.usingDevelopmentSecrets || config.auth.usingDevelopmentSessionSecret) {
-    lines.push('  WARNING: using the fixed development JWT secrets; set AUTH_JWT_SECRET and SESSION_JWT_SECRET.');
+  if (config.publishedSecrets.length > 0) {
+    // Only ever outside production, and only on loopback: the configuration refuses them otherwise.
+    lines.push(
+      `  WARNING: ${config.publishedSecrets.join(', ')}: the fixed development values, published in the repository;`,
+      `  fine on ${config.http.host} for development, never for a deployment (docs/production.md).`,
+    );
   }
   if (!config.production && !config.database.url) {
     const dataSource = app.get(DataSource);

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { sessionHash } from '../src/audit/session-hash.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { addMembership, authHeaders, createOrganization, createUser, tokensFor } from './utils/fixtures.js';
 
@@ -10,7 +11,7 @@ interface AuditEventBody {
   occurredAt: string;
   action: string;
   actorUserId: number | null;
-  actorSessionId: string | null;
+  actorSessionHash: string | null;
   organizationId: number | null;
   targetUserId: number | null;
   membershipId: number | null;
@@ -107,7 +108,7 @@ describe('audit trail (listBoAuditEvents)', () => {
     expect(data.every((e) => e.membershipId === membershipId && e.organizationId === organizationId)).toBe(true);
     expect(byRequest('audit-1-register')).toMatchObject({
       actorUserId: boUserId,
-      actorSessionId: boSessionId,
+      actorSessionHash: sessionHash(boSessionId),
       targetUserId: userId,
       before: null,
       after: { scope: 2, permissions, status: 'active', deletedAt: null },
@@ -115,7 +116,7 @@ describe('audit trail (listBoAuditEvents)', () => {
     });
     expect(byRequest('audit-1-update')).toMatchObject({
       actorUserId: adminId,
-      actorSessionId: adminTokens.sessionId,
+      actorSessionHash: sessionHash(adminTokens.sessionId),
       before: { scope: 2, permissions },
       after: { scope: 2, permissions: { group: 0, read: [1, 2, 3], manage: [1] } },
     });
@@ -132,7 +133,7 @@ describe('audit trail (listBoAuditEvents)', () => {
     expect(byRequest('audit-1-bo-update')).toMatchObject({ before: { scope: 2 }, after: { scope: 1 } });
     expect(byRequest('audit-1-leave')).toMatchObject({
       actorUserId: userId,
-      actorSessionId: memberTokens.sessionId,
+      actorSessionHash: sessionHash(memberTokens.sessionId),
       after: { endReason: 'left', deletedAt: expect.any(String) },
     });
   });

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import request from 'supertest';
 import { Scope } from '../src/memberships/membership.constants.js';
+import { sessionHash } from '../src/audit/session-hash.js';
 import {
   addMembership,
   authHeaders,
@@ -105,14 +106,14 @@ describe('invitations: the invite routes', () => {
       });
       expect(mails[0].subject).toMatch(/^Invitation to join /);
       // Only sealed: AES-256-GCM of the token, never the token (43 base64url characters) itself.
-      expect(mails[0].secret).toMatch(/^v1\.[A-Za-z0-9_-]{80,}$/);
+      expect(mails[0].secret).toMatch(/^v2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{80,}$/);
 
       const events = await t.dataSource.query(`SELECT * FROM audit_events WHERE membership_id = $1`, [row.id]);
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({
         action: 'invitation.created',
         actor_user_id: admin.userId,
-        actor_session_id: admin.tokens.sessionId,
+        actor_session_hash: sessionHash(admin.tokens.sessionId),
         organization_id: admin.organizationId,
         target_user_id: userId,
         before: null,

@@ -75,7 +75,7 @@ describe('registrations (createRegisterUserOrganization, restore)', () => {
         .set('x-request-id', 'reg-audit-1')
         .expect(201);
       const events: Record<string, unknown>[] = await t.dataSource.query(
-        `SELECT action, actor_user_id, actor_session_id, organization_id, target_user_id, membership_id,
+        `SELECT action, actor_user_id, actor_session_hash, organization_id, target_user_id, membership_id,
                 before, after, request_id
            FROM audit_events WHERE request_id = 'reg-audit-1'`,
       );
@@ -83,7 +83,7 @@ describe('registrations (createRegisterUserOrganization, restore)', () => {
         {
           action: 'membership.registered',
           actor_user_id: boUserId,
-          actor_session_id: expect.any(String),
+          actor_session_hash: expect.stringMatching(/^[0-9a-f]{32}$/),
           organization_id: organizationId,
           target_user_id: userId,
           membership_id: expect.any(Number),

@@ -27,7 +27,9 @@ const PGBENCH_VALUES: Record<string, string> = {
   mailKind: ':kind',
   sealedToken: ':sealed',
   sessionId: ':sid',
+  sessionHash: ':sid',
   requestId: ':rid',
+  outboxId: 'gen_random_uuid()',
 };
 
 /**

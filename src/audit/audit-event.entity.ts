@@ -22,8 +22,9 @@ export class AuditEvent {
   @Column({ name: 'actor_user_id', type: 'bigint', nullable: true })
   actorUserId!: number | null;
 
-  @Column({ name: 'actor_session_id', type: 'varchar', length: 128, nullable: true })
-  actorSessionId!: string | null;
+  /** sessionHash() of the actor's session id: the id itself, a live session handle, is never kept. */
+  @Column({ name: 'actor_session_hash', type: 'varchar', length: 64, nullable: true })
+  actorSessionHash!: string | null;
 
   @Column({ name: 'organization_id', type: 'bigint', nullable: true })
   organizationId!: number | null;

@@ -12,7 +12,7 @@ interface AuditRow {
   occurred_at: Date | string;
   action: string;
   actor_user_id: number | string | null;
-  actor_session_id: string | null;
+  actor_session_hash: string | null;
   organization_id: number | string | null;
   target_user_id: number | string | null;
   membership_id: number | string | null;
@@ -29,7 +29,7 @@ function toAuditEvent(row: AuditRow): AuditEventDto {
     occurredAt: new Date(row.occurred_at).toISOString(),
     action: row.action,
     actorUserId: numOrNull(row.actor_user_id),
-    actorSessionId: row.actor_session_id,
+    actorSessionHash: row.actor_session_hash,
     organizationId: numOrNull(row.organization_id),
     targetUserId: numOrNull(row.target_user_id),
     membershipId: numOrNull(row.membership_id),
@@ -84,7 +84,7 @@ export class AuditQueryService {
       where.push(`id < ${param(before)}`);
     }
     const rows = await this.sql.read<AuditRow>(
-      `SELECT id, occurred_at, action, actor_user_id, actor_session_id, organization_id,
+      `SELECT id, occurred_at, action, actor_user_id, actor_session_hash, organization_id,
               target_user_id, membership_id, before, after, request_id
          FROM audit_events
         WHERE ${where.join(' AND ')}

@@ -16,7 +16,7 @@ export class AuditController {
   @ApiOperation({
     summary: 'Read the audit trail',
     description:
-      'Every change to memberships and invitations: who (`actorUserId`, `actorSessionId`), what (`action`, ' +
+      'Every change to memberships and invitations: who (`actorUserId`, and `actorSessionHash`, a hash of the session id), what (`action`, ' +
       '`before` and `after` of scope, permissions, profession, status), about whom (`targetUserId`, ' +
       '`membershipId`), where (`organizationId`), when (`occurredAt`) and in which request (`requestId`). ' +
       'Newest first; filters combine with AND; `from` is inclusive, `to` exclusive. Pages of `limit` ' +
@@ -33,7 +33,7 @@ export class AuditController {
           occurredAt: '2024-12-09T14:23:00.000Z',
           action: 'membership.updated',
           actorUserId: 3,
-          actorSessionId: 'k3J9x0aVb2Qm1zT8yW4r',
+          actorSessionHash: '3f1c9a0e5b7d2c4a8e6f1b3d5c7a9e0f',
           organizationId: 1,
           targetUserId: 7,
           membershipId: 42,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../database/sql.js';
 import type { AuthContext } from '../auth/auth-context.js';
+import { sessionHash } from './session-hash.js';
 
 export interface AuditEntry {
   /** e.g. invitation.created, invitation.accepted, membership.registered, membership.updated */
@@ -21,12 +22,12 @@ export class AuditService {
   async record(entry: AuditEntry, tx: Queryable): Promise<void> {
     await tx.query(
       `INSERT INTO audit_events
-         (action, actor_user_id, actor_session_id, organization_id, target_user_id, membership_id, before, after, request_id)
+         (action, actor_user_id, actor_session_hash, organization_id, target_user_id, membership_id, before, after, request_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         entry.action,
         entry.actor?.userId ?? null,
-        entry.actor?.sessionId ?? null,
+        sessionHash(entry.actor?.sessionId),
         entry.organizationId ?? null,
         entry.targetUserId ?? null,
         entry.membershipId ?? null,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadConfigFromProcess, type AppConfig } from '../config/config.js';
+import { loadDatabaseConfigFromProcess } from '../config/config.js';
 import { readEmbeddedEndpoint } from '../database/embedded-endpoint.js';
 import { startEmbeddedPostgres } from '../database/embedded-postgres.js';
 import { runMigrationsLocked } from '../database/migrate.js';
@@ -8,23 +8,25 @@ import { buildDataSourceOptions } from '../database/typeorm-options.js';
 
 /**
  * The database a CLI works on: DATABASE_URL, else the running service's embedded database,
- * else the embedded database's folder opened here (migrated first).
+ * else the embedded database's folder opened here (migrated first). Reads only the database
+ * settings: a tool that needs more (the token signer) loads the rest itself.
  */
-export async function withCliDatabase<T>(work: (dataSource: DataSource, config: AppConfig) => Promise<T>): Promise<T> {
-  const config = loadConfigFromProcess();
-  let url = config.database.url ?? readEmbeddedEndpoint(config.database.pgliteDataDir);
+export async function withCliDatabase<T>(work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const database = loadDatabaseConfigFromProcess();
+  const config = { database };
+  let url = database.url ?? readEmbeddedEndpoint(database.pgliteDataDir);
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
-    const embedded = await startEmbeddedPostgres(config.database.pgliteDataDir);
+    const embedded = await startEmbeddedPostgres(database.pgliteDataDir);
     url = embedded.url;
     stopEmbedded = () => embedded.stop();
   }
   const dataSource = await new DataSource(buildDataSourceOptions(config, { url, poolMax: 1 })).initialize();
   try {
-    if (stopEmbedded || config.database.migrateOnStart) {
+    if (stopEmbedded || database.migrateOnStart) {
       await runMigrationsLocked(dataSource);
     }
-    return await work(dataSource, config);
+    return await work(dataSource);
   } finally {
     await dataSource.destroy();
     await stopEmbedded?.();

@@ -1,5 +1,6 @@
 import { issueSessionTokens } from '../auth/session-tokens.js';
 import { parseId } from '../common/parse-id.pipe.js';
+import { ConfigError, loadConfigFromProcess, type AppConfig } from '../config/config.js';
 import { curlExample } from '../dev/curl-example.js';
 import { fail, parseArgs, withCliDatabase } from './cli-database.js';
 
@@ -21,7 +22,15 @@ if (ttl !== undefined && (typeof ttl !== 'string' || !/^[1-9][0-9]{0,8}$/.test(t
 }
 const ttlSeconds = ttl === undefined ? undefined : Number(ttl);
 
-await withCliDatabase(async (dataSource, config) => {
+// Signing tokens needs the service's secrets, so this tool reads the whole configuration.
+let config: AppConfig;
+try {
+  config = loadConfigFromProcess();
+} catch (error) {
+  fail(error instanceof ConfigError ? error.message : String(error));
+}
+
+await withCliDatabase(async (dataSource) => {
   const users: unknown[] = await dataSource.query(`SELECT 1 FROM users WHERE id = $1`, [userId]);
   if (users.length === 0) {
     fail(`No user with id ${userId} (npm run seed creates demo users).`);

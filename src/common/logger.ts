@@ -27,6 +27,11 @@ export function loggerParams(config: AppConfig): Params {
           'req.headers["x-session-token"]',
           'req.headers.cookie',
           'res.headers["set-cookie"]',
+          // A failed statement's values (sealed tokens, token hashes, emails) and PostgreSQL's
+          // "Failing row contains (...)": the message, code, constraint and query stay.
+          'err.parameters',
+          'err.detail',
+          'err.driverError.detail',
         ],
         censor: '[redacted]',
       },
@@ -40,6 +45,8 @@ export function loggerParams(config: AppConfig): Params {
       },
       autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/health/ready' },
       quietReqLogger: true,
+      // stdout unless a test reads the lines (pino-http passes `stream` to pino)
+      ...(config.log.destination ? { stream: config.log.destination } : {}),
     },
   };
 }

@@ -1,8 +1,17 @@
-import { ConfigError, loadConfig, parseDurationSeconds } from './config.js';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig, loadDatabaseConfig, parseDurationSeconds } from './config.js';
+import {
+  DEV_AUTH_JWT_SECRET,
+  DEV_MAIL_SECRET_KEY,
+  DEV_SESSION_JWT_SECRET,
+  PUBLISHED_SECRET_VALUES,
+} from './published-secrets.js';
 
 const BEARER = 'b'.repeat(40);
 const SESSION = 's'.repeat(40);
+const MAIL_KEY = randomBytes(32).toString('hex');
 const DATABASE_URL = 'postgres://app:secret@db.internal:5432/memberships';
+const ACCEPT_URL = 'https://app.example.com/invitations/accept?token={token}';
 
 const production = (env: Record<string, string> = {}) =>
   loadConfig({
@@ -10,6 +19,9 @@ const production = (env: Record<string, string> = {}) =>
     AUTH_JWT_SECRET: BEARER,
     SESSION_JWT_SECRET: SESSION,
     DATABASE_URL,
+    SMTP_URL: 'smtp://mail.internal:587',
+    INVITATION_ACCEPT_URL: ACCEPT_URL,
+    MAIL_SECRET_KEY: MAIL_KEY,
     ...env,
   });
 
@@ -78,15 +90,20 @@ describe('loadConfig', () => {
   });
 
   describe('in production', () => {
-    it('starts with the two secrets and DATABASE_URL', () => {
+    it('starts with every required variable set to a value of its own', () => {
       const config = production();
       expect(config.production).toBe(true);
+      expect(config.http.host).toBe('0.0.0.0');
       expect(config.auth).toMatchObject({
         bearerSecret: BEARER,
         sessionSecret: SESSION,
         usingDevelopmentSecrets: false,
         usingDevelopmentSessionSecret: false,
       });
+      expect(config.mail.transport).toBe('smtp');
+      expect(config.mail.secretKey.equals(Buffer.from(MAIL_KEY, 'hex'))).toBe(true);
+      expect(config.invitations.acceptUrl).toBe(ACCEPT_URL);
+      expect(config.publishedSecrets).toEqual([]);
     });
 
     it('starts with AUTH_JWKS_URI instead of AUTH_JWT_SECRET', () => {
@@ -94,49 +111,243 @@ describe('loadConfig', () => {
       expect(config.auth.bearerSecret).toBeUndefined();
     });
 
-    it('stops with one message naming every missing variable', () => {
-      const message = configError(() => loadConfig({ NODE_ENV: 'production' }));
-      expect(message).toContain('AUTH_JWT_SECRET (or AUTH_JWKS_URI)');
-      expect(message).toContain('SESSION_JWT_SECRET');
-      expect(message).toContain('DATABASE_URL');
-      expect(message).toContain('.env.example');
+    it('starts without SMTP_URL when MAIL_TRANSPORT=file says so on purpose', () => {
+      const config = production({ SMTP_URL: '', MAIL_TRANSPORT: 'file' });
+      expect(config.mail.transport).toBe('file');
     });
 
-    it('names only what is missing', () => {
-      const message = configError(() => production({ SESSION_JWT_SECRET: '' }));
-      expect(message).toContain('SESSION_JWT_SECRET');
-      expect(message).not.toContain('AUTH_JWT_SECRET');
-      expect(message).not.toContain('DATABASE_URL');
+    it('reads MAIL_SECRET_KEY as base64 too, and the previous keys for rotation', () => {
+      const key = randomBytes(32);
+      const previous = [randomBytes(32), randomBytes(32)];
+      const config = production({
+        MAIL_SECRET_KEY: key.toString('base64'),
+        MAIL_SECRET_KEY_PREVIOUS: `${previous[0].toString('hex')}, ${previous[1].toString('base64url')}`,
+      });
+      expect(config.mail.secretKey.equals(key)).toBe(true);
+      expect(config.mail.previousSecretKeys.map((k) => k.toString('hex'))).toEqual(
+        previous.map((k) => k.toString('hex')),
+      );
+    });
+
+    it.each<[string, Record<string, string>, string]>([
+      [
+        'no bearer secret',
+        { AUTH_JWT_SECRET: '' },
+        'AUTH_JWT_SECRET: not set, nor AUTH_JWKS_URI; NODE_ENV=production needs one of them (generate one with: openssl rand -hex 32)',
+      ],
+      [
+        'no session secret',
+        { SESSION_JWT_SECRET: '' },
+        'SESSION_JWT_SECRET: not set; NODE_ENV=production needs it (generate one with: openssl rand -hex 32)',
+      ],
+      [
+        'no database',
+        { DATABASE_URL: '' },
+        'DATABASE_URL: not set; NODE_ENV=production needs a PostgreSQL (the embedded database is for development only)',
+      ],
+      [
+        'no SMTP server',
+        { SMTP_URL: '' },
+        'SMTP_URL: not set; NODE_ENV=production needs an SMTP server, or MAIL_TRANSPORT=file to write mails ' +
+          '(accept links included) to MAIL_DIR on purpose',
+      ],
+      [
+        'no accept page',
+        { INVITATION_ACCEPT_URL: '' },
+        'INVITATION_ACCEPT_URL: not set; NODE_ENV=production needs the page invitees open, with {token} where the ' +
+          'token goes',
+      ],
+      [
+        'the development accept page',
+        { INVITATION_ACCEPT_URL: 'http://localhost:3000/invitations/accept?token={token}' },
+        'INVITATION_ACCEPT_URL: is the development example (a localhost link); set the page invitees open',
+      ],
+      [
+        'no mail key',
+        { MAIL_SECRET_KEY: '' },
+        'MAIL_SECRET_KEY: not set; NODE_ENV=production needs 32 bytes, as 64 hex characters or base64 ' +
+          '(generate one with: openssl rand -hex 32)',
+      ],
+      [
+        'a mail key of 31 bytes',
+        { MAIL_SECRET_KEY: randomBytes(31).toString('hex') },
+        'MAIL_SECRET_KEY: must be 32 bytes, given as 64 hex characters or as base64 (generate one with: openssl rand -hex 32)',
+      ],
+      [
+        'a mail key that is a passphrase',
+        { MAIL_SECRET_KEY: 'a passphrase that is long enough but is not a key' },
+        'MAIL_SECRET_KEY: must be 32 bytes, given as 64 hex characters or as base64 (generate one with: openssl rand -hex 32)',
+      ],
+      [
+        'a previous mail key that is not a key',
+        { MAIL_SECRET_KEY_PREVIOUS: 'not-a-key' },
+        'MAIL_SECRET_KEY_PREVIOUS: each key (comma-separated) must be 32 bytes, as 64 hex characters or base64',
+      ],
+      [
+        'a short bearer secret',
+        { AUTH_JWT_SECRET: 'short' },
+        'AUTH_JWT_SECRET: shorter than 32 characters; generate one with: openssl rand -hex 32',
+      ],
+      [
+        'a short session secret',
+        { SESSION_JWT_SECRET: 'x'.repeat(31) },
+        'SESSION_JWT_SECRET: shorter than 32 characters; generate one with: openssl rand -hex 32',
+      ],
+      [
+        'the development bearer secret',
+        { AUTH_JWT_SECRET: DEV_AUTH_JWT_SECRET },
+        'AUTH_JWT_SECRET: is a development or example value published in this repository; generate one with: openssl rand -hex 32',
+      ],
+      [
+        'the development session secret',
+        { SESSION_JWT_SECRET: DEV_SESSION_JWT_SECRET },
+        'SESSION_JWT_SECRET: is a development or example value published in this repository; generate one with: openssl rand -hex 32',
+      ],
+      [
+        'the development mail key',
+        { MAIL_SECRET_KEY: DEV_MAIL_SECRET_KEY },
+        'MAIL_SECRET_KEY: is a development or example value published in this repository; generate one with: openssl rand -hex 32',
+      ],
+      [
+        'the development mail key as base64',
+        { MAIL_SECRET_KEY: Buffer.from(DEV_MAIL_SECRET_KEY, 'hex').toString('base64') },
+        'MAIL_SECRET_KEY: is a development or example value published in this repository; generate one with: openssl rand -hex 32',
+      ],
+      [
+        'the compose file’s former fallback bearer secret',
+        { AUTH_JWT_SECRET: 'change-me-bearer-secret-at-least-32-chars' },
+        'AUTH_JWT_SECRET: is a development or example value published in this repository; generate one with: openssl rand -hex 32',
+      ],
+      [
+        'the compose file’s former fallback session secret, padded with blanks',
+        { SESSION_JWT_SECRET: ' change-me-session-secret-at-least-32-chars ' },
+        'SESSION_JWT_SECRET: is a development or example value published in this repository; generate one with: openssl rand -hex 32',
+      ],
+      [
+        'one secret for both tokens',
+        { SESSION_JWT_SECRET: BEARER },
+        'SESSION_JWT_SECRET: must differ from AUTH_JWT_SECRET',
+      ],
+      [
+        'MAIL_TRANSPORT=smtp without a server',
+        { SMTP_URL: '', MAIL_TRANSPORT: 'smtp' },
+        'SMTP_URL: not set, but MAIL_TRANSPORT=smtp',
+      ],
+    ])('refuses %s, with one line naming the variable', (_case, env, message) => {
+      expect(configError(() => production(env))).toBe(message);
+    });
+
+    it('refuses every published value: the development defaults and the examples', () => {
+      for (const value of PUBLISHED_SECRET_VALUES) {
+        const message = configError(() => production({ AUTH_JWT_SECRET: value }));
+        expect(message).toMatch(/^AUTH_JWT_SECRET: (is a development or example value|must be|shorter)/);
+      }
+    });
+
+    it('names each missing variable on a line of its own', () => {
+      const lines = configError(() => loadConfig({ NODE_ENV: 'production' })).split('\n');
+      expect(lines.map((l) => l.split(':')[0])).toEqual([
+        'AUTH_JWT_SECRET',
+        'SESSION_JWT_SECRET',
+        'DATABASE_URL',
+        'SMTP_URL',
+        'INVITATION_ACCEPT_URL',
+        'MAIL_SECRET_KEY',
+      ]);
     });
 
     it('never falls back to the development secrets', () => {
       expect(configError(() => production({ AUTH_JWT_SECRET: '' }))).toContain('AUTH_JWT_SECRET');
     });
 
-    it('refuses secrets shorter than 32 characters', () => {
-      expect(configError(() => production({ SESSION_JWT_SECRET: 'short' }))).toMatch(/SESSION_JWT_SECRET.*32/);
-      expect(configError(() => production({ AUTH_JWT_SECRET: 'short' }))).toMatch(/AUTH_JWT_SECRET.*32/);
-    });
-
     it('does not echo the secrets it refuses', () => {
       expect(configError(() => production({ AUTH_JWT_SECRET: 'tiny-secret-value' }))).not.toContain(
         'tiny-secret-value',
       );
+      expect(configError(() => production({ MAIL_SECRET_KEY: 'not-a-key-at-all' }))).not.toContain('not-a-key');
+    });
+  });
+
+  describe('bind address and development secrets', () => {
+    it('listens on loopback by default outside production', () => {
+      expect(loadConfig({}).http.host).toBe('127.0.0.1');
+      expect(loadConfig({ NODE_ENV: 'test' }).http.host).toBe('127.0.0.1');
+    });
+
+    it('refuses MAIL_TRANSPORT=smtp without SMTP_URL in development too', () => {
+      expect(configError(() => loadConfig({ MAIL_TRANSPORT: 'smtp' }))).toBe(
+        'SMTP_URL: not set, but MAIL_TRANSPORT=smtp',
+      );
+    });
+
+    it('names the development secrets it uses', () => {
+      expect(loadConfig({}).publishedSecrets).toEqual(['AUTH_JWT_SECRET', 'SESSION_JWT_SECRET', 'MAIL_SECRET_KEY']);
+      expect(loadConfig({ AUTH_JWT_SECRET: BEARER, MAIL_SECRET_KEY: MAIL_KEY }).publishedSecrets).toEqual([
+        'SESSION_JWT_SECRET',
+      ]);
+    });
+
+    it.each(['127.0.0.1', '127.0.1.1', 'localhost', '::1', '[::1]'])('allows them on loopback (%s)', (host) => {
+      expect(loadConfig({ HOST: host }).http.host).toBe(host);
+    });
+
+    it.each(['0.0.0.0', '::', '192.168.1.10', 'example.com'])('refuses them on %s', (host) => {
+      expect(configError(() => loadConfig({ HOST: host }))).toBe(
+        `HOST: ${host} is not a loopback address, and AUTH_JWT_SECRET, SESSION_JWT_SECRET, MAIL_SECRET_KEY are ` +
+          'published development values; set your own secrets or listen on 127.0.0.1',
+      );
+    });
+
+    it('refuses even one of them beyond loopback, naming it', () => {
+      expect(
+        configError(() => loadConfig({ HOST: '0.0.0.0', AUTH_JWT_SECRET: BEARER, SESSION_JWT_SECRET: SESSION })),
+      ).toBe(
+        'HOST: 0.0.0.0 is not a loopback address, and MAIL_SECRET_KEY is a published development value; ' +
+          'set your own secrets or listen on 127.0.0.1',
+      );
+    });
+
+    it('refuses a published value given explicitly beyond loopback', () => {
+      expect(
+        configError(() =>
+          loadConfig({
+            HOST: '0.0.0.0',
+            AUTH_JWT_SECRET: 'change-me-bearer-secret-at-least-32-chars',
+            SESSION_JWT_SECRET: SESSION,
+            MAIL_SECRET_KEY: MAIL_KEY,
+          }),
+        ),
+      ).toMatch(/^HOST: 0\.0\.0\.0 is not a loopback address, and AUTH_JWT_SECRET is/);
+    });
+
+    it('listens beyond loopback in development with secrets of its own', () => {
+      const config = loadConfig({
+        HOST: '0.0.0.0',
+        AUTH_JWT_SECRET: BEARER,
+        SESSION_JWT_SECRET: SESSION,
+        MAIL_SECRET_KEY: MAIL_KEY,
+      });
+      expect(config.http.host).toBe('0.0.0.0');
     });
   });
 
   describe('the two token secrets', () => {
-    it('refuses equal bearer and session secrets, in production and in development', () => {
-      expect(configError(() => production({ SESSION_JWT_SECRET: BEARER }))).toBe(
-        'AUTH_JWT_SECRET and SESSION_JWT_SECRET must differ.',
+    it('refuses equal bearer and session secrets in development too, after trimming', () => {
+      expect(configError(() => loadConfig({ AUTH_JWT_SECRET: 'same', SESSION_JWT_SECRET: 'same' }))).toBe(
+        'SESSION_JWT_SECRET: must differ from AUTH_JWT_SECRET',
       );
-      expect(configError(() => loadConfig({ AUTH_JWT_SECRET: 'same', SESSION_JWT_SECRET: 'same' }))).toMatch(
-        /must differ/,
-      );
+      expect(configError(() => production({ SESSION_JWT_SECRET: ` ${BEARER} ` }))).toMatch(/must differ/);
+    });
+  });
+
+  describe('the database tools', () => {
+    it('need DATABASE_URL alone, even with NODE_ENV=production', () => {
+      const database = loadDatabaseConfig({ NODE_ENV: 'production', DATABASE_URL });
+      expect(database).toMatchObject({ url: DATABASE_URL, poolMax: 10, connectTimeoutMs: 1500 });
     });
 
-    it('compares them after trimming', () => {
-      expect(configError(() => production({ SESSION_JWT_SECRET: ` ${BEARER} ` }))).toMatch(/must differ/);
+    it('still refuse a malformed database setting, naming it', () => {
+      expect(configError(() => loadDatabaseConfig({ DB_POOL_MAX: '0' }))).toMatch(/^DB_POOL_MAX: /);
     });
   });
 

@@ -1,12 +1,16 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
+import {
+  DEV_AUTH_JWT_SECRET,
+  DEV_MAIL_SECRET_KEY,
+  DEV_SESSION_JWT_SECRET,
+  isPublishedSecret,
+} from './published-secrets.js';
 
 /**
  * The one place that reads the environment. Everything else receives an
  * {@link AppConfig}. `.env` is read by `loadEnvFile()` (Node's own loader) when present.
  */
-
-const DEV_AUTH_JWT_SECRET = 'dev-only-bearer-secret-change-me-0123456789';
-const DEV_SESSION_JWT_SECRET = 'dev-only-session-secret-change-me-9876543210';
 
 const bool = (fallback: boolean) =>
   z
@@ -50,10 +54,27 @@ const duration = (fallback: string) =>
       return seconds;
     });
 
+/** What the database tools need: `npm run migration:run`, `npm run seed`, the typeorm CLI. */
+const databaseShape = {
+  DATABASE_URL: optionalString,
+  PGLITE_DATA_DIR: z.string().default('./var/pglite'),
+  DB_MIGRATE_ON_START: bool(true),
+  DB_POOL_MAX: int(10, 1, 1000),
+  // Also how long a request waits for a pooled connection: below 2 s, so a database that does
+  // not answer costs a request a 503 within 2 s, not 2 s and then some.
+  DB_CONNECT_TIMEOUT_MS: int(1500, 1),
+  DB_QUERY_TIMEOUT_MS: int(5000, 1),
+  DB_STATEMENT_TIMEOUT_MS: int(5000, 1),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(10000, 1),
+};
+
+const DEV_INVITATION_ACCEPT_URL = 'http://localhost:3000/invitations/accept?token={token}';
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(3000, 0, 65535),
-  HOST: z.string().default('0.0.0.0'),
+  // Default: loopback outside production, every interface in production (see loadConfig).
+  HOST: optionalString,
   API_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._~/-]*$/, 'may hold only URL path characters')
@@ -68,16 +89,7 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: int(10000),
   SHUTDOWN_READINESS_DELAY_MS: int(0),
 
-  DATABASE_URL: optionalString,
-  PGLITE_DATA_DIR: z.string().default('./var/pglite'),
-  DB_MIGRATE_ON_START: bool(true),
-  DB_POOL_MAX: int(10, 1, 1000),
-  // Also how long a request waits for a pooled connection: below 2 s, so a database that does
-  // not answer costs a request a 503 within 2 s (issue #6), not 2 s and then some.
-  DB_CONNECT_TIMEOUT_MS: int(1500, 1),
-  DB_QUERY_TIMEOUT_MS: int(5000, 1),
-  DB_STATEMENT_TIMEOUT_MS: int(5000, 1),
-  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(10000, 1),
+  ...databaseShape,
 
   AUTH_JWT_SECRET: optionalString,
   AUTH_JWKS_URI: optionalString.pipe(z.url().optional()),
@@ -90,12 +102,15 @@ const schema = z.object({
   BACKOFFICE_ROLE: z.string().min(1).default('backoffice'),
 
   INVITATION_TTL: duration('7d'),
-  INVITATION_ACCEPT_URL: z
-    .string()
-    .default('http://localhost:3000/invitations/accept?token={token}')
-    .refine((v) => v.includes('{token}'), 'must contain {token}, where the invitation token goes'),
+  INVITATION_ACCEPT_URL: optionalString.refine(
+    (v) => v === undefined || v.includes('{token}'),
+    'must contain {token}, where the invitation token goes',
+  ),
   INVITATION_RESEND_LIMIT: int(3, 1, 1000),
   SMTP_URL: optionalString,
+  MAIL_TRANSPORT: optionalString.pipe(z.enum(['smtp', 'file']).optional()),
+  MAIL_SECRET_KEY: optionalString,
+  MAIL_SECRET_KEY_PREVIOUS: optionalString,
   MAIL_FROM: z.string().default('Memberships <no-reply@localhost>'),
   MAIL_DIR: z.string().default('./var/mail'),
   MAIL_WORKER_ENABLED: bool(true),
@@ -116,55 +131,164 @@ const schema = z.object({
 });
 
 export type AppConfig = ReturnType<typeof loadConfig>;
+export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 
+/** One line per problem, each naming its variable; the start prints them and exits non-zero. */
 export class ConfigError extends Error {}
 
+const MIN_SECRET_LENGTH = 32;
+const GENERATE = 'generate one with: openssl rand -hex 32';
+
+function parseOrThrow<T extends z.ZodType>(zodSchema: T, env: NodeJS.ProcessEnv): z.output<T> {
+  const parsed = zodSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+  return parsed.data;
+}
+
+function databaseConfig(e: z.output<z.ZodObject<typeof databaseShape>>) {
+  return {
+    url: e.DATABASE_URL,
+    pgliteDataDir: e.PGLITE_DATA_DIR,
+    migrateOnStart: e.DB_MIGRATE_ON_START,
+    poolMax: e.DB_POOL_MAX,
+    connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
+    statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+}
+
+/** A loopback bind address: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (h === 'localhost') {
+    return true;
+  }
+  if (isIPv4(h)) {
+    return h.startsWith('127.');
+  }
+  return isIPv6(h) && (h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h));
+}
+
+/** A 32-byte key given as 64 hex characters or as base64 (standard or URL-safe); else undefined. */
+export function parseMailKey(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) {
+    return Buffer.from(value, 'hex');
+  }
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
+    const key = Buffer.from(value, 'base64');
+    return key.length === 32 ? key : undefined;
+  }
+  return undefined;
+}
+
+const DEV_MAIL_KEY_BYTES = Buffer.from(DEV_MAIL_SECRET_KEY, 'hex');
+
 /**
- * Validates the environment. Throws {@link ConfigError} with one line per problem, so a
- * misconfigured production start stops with a clear message instead of failing later.
+ * Validates the environment. Throws {@link ConfigError} with one line per problem, each naming
+ * its variable, so a misconfigured start stops at once with a clear message rather than
+ * running on something unsafe or failing later. Secrets are never echoed.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseOrThrow(schema, env);
   const production = e.NODE_ENV === 'production';
-  const missing: string[] = [];
+  const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const problems: string[] = [];
+  const refuse = (variable: string, message: string) => problems.push(`${variable}: ${message}`);
+
   if (production) {
+    const needs = 'NODE_ENV=production needs';
     if (!e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URI) {
-      missing.push('AUTH_JWT_SECRET (or AUTH_JWKS_URI)');
+      refuse('AUTH_JWT_SECRET', `not set, nor AUTH_JWKS_URI; ${needs} one of them (${GENERATE})`);
     }
     if (!e.SESSION_JWT_SECRET) {
-      missing.push('SESSION_JWT_SECRET');
+      refuse('SESSION_JWT_SECRET', `not set; ${needs} it (${GENERATE})`);
     }
     if (!e.DATABASE_URL) {
-      missing.push('DATABASE_URL');
+      refuse('DATABASE_URL', `not set; ${needs} a PostgreSQL (the embedded database is for development only)`);
+    }
+    if (!e.SMTP_URL && e.MAIL_TRANSPORT === undefined) {
+      refuse(
+        'SMTP_URL',
+        `not set; ${needs} an SMTP server, or MAIL_TRANSPORT=file to write mails (accept links included) ` +
+          'to MAIL_DIR on purpose',
+      );
+    }
+    if (!e.INVITATION_ACCEPT_URL) {
+      refuse('INVITATION_ACCEPT_URL', `not set; ${needs} the page invitees open, with {token} where the token goes`);
+    } else if (e.INVITATION_ACCEPT_URL === DEV_INVITATION_ACCEPT_URL) {
+      refuse('INVITATION_ACCEPT_URL', 'is the development example (a localhost link); set the page invitees open');
+    }
+    if (!e.MAIL_SECRET_KEY) {
+      refuse('MAIL_SECRET_KEY', `not set; ${needs} 32 bytes, as 64 hex characters or base64 (${GENERATE})`);
     }
   }
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `NODE_ENV=production needs these variables, which are not set: ${missing.join(', ')}. See .env.example.`,
+  if (!e.SMTP_URL && e.MAIL_TRANSPORT === 'smtp') {
+    refuse('SMTP_URL', 'not set, but MAIL_TRANSPORT=smtp');
+  }
+
+  const bearerSecret = e.AUTH_JWT_SECRET ?? (e.AUTH_JWKS_URI || production ? undefined : DEV_AUTH_JWT_SECRET);
+  const sessionSecret = e.SESSION_JWT_SECRET ?? DEV_SESSION_JWT_SECRET;
+  const mailKey = e.MAIL_SECRET_KEY === undefined ? DEV_MAIL_KEY_BYTES : parseMailKey(e.MAIL_SECRET_KEY);
+  if (mailKey === undefined) {
+    refuse('MAIL_SECRET_KEY', `must be 32 bytes, given as 64 hex characters or as base64 (${GENERATE})`);
+  }
+  const previousMailKeys = (e.MAIL_SECRET_KEY_PREVIOUS ?? '')
+    .split(/[\s,]+/)
+    .filter((v) => v !== '')
+    .map(parseMailKey);
+  if (previousMailKeys.some((k) => k === undefined)) {
+    refuse('MAIL_SECRET_KEY_PREVIOUS', 'each key (comma-separated) must be 32 bytes, as 64 hex characters or base64');
+  }
+
+  // The secrets anyone can read in this repository: the development defaults and the examples.
+  const published: string[] = [];
+  if (bearerSecret !== undefined && isPublishedSecret(bearerSecret)) {
+    published.push('AUTH_JWT_SECRET');
+  }
+  if (isPublishedSecret(sessionSecret)) {
+    published.push('SESSION_JWT_SECRET');
+  }
+  if (mailKey?.equals(DEV_MAIL_KEY_BYTES) || (e.MAIL_SECRET_KEY && isPublishedSecret(e.MAIL_SECRET_KEY))) {
+    published.push('MAIL_SECRET_KEY');
+  }
+  if (production) {
+    for (const variable of published) {
+      if (env[variable]?.trim()) {
+        refuse(variable, `is a development or example value published in this repository; ${GENERATE}`);
+      }
+    }
+    for (const [variable, value] of [
+      ['AUTH_JWT_SECRET', e.AUTH_JWT_SECRET],
+      ['SESSION_JWT_SECRET', e.SESSION_JWT_SECRET],
+    ] as const) {
+      if (value !== undefined && value.length < MIN_SECRET_LENGTH && !published.includes(variable)) {
+        refuse(variable, `shorter than ${MIN_SECRET_LENGTH} characters; ${GENERATE}`);
+      }
+    }
+  } else if (published.length > 0 && !isLoopbackHost(host)) {
+    // The development secrets are public: whoever reaches the service could sign tokens.
+    refuse(
+      'HOST',
+      `${host} is not a loopback address, and ${published.join(', ')} ` +
+        `${published.length > 1 ? 'are published development values' : 'is a published development value'}; ` +
+        'set your own secrets or listen on 127.0.0.1',
     );
   }
-  const bearerSecret = e.AUTH_JWT_SECRET ?? (e.AUTH_JWKS_URI ? undefined : DEV_AUTH_JWT_SECRET);
-  const sessionSecret = e.SESSION_JWT_SECRET ?? DEV_SESSION_JWT_SECRET;
   if (bearerSecret !== undefined && bearerSecret === sessionSecret) {
-    // One secret for both would let a bearer token pass as a session token (PITFALLS: tokens).
-    throw new ConfigError('AUTH_JWT_SECRET and SESSION_JWT_SECRET must differ.');
+    // One secret for both would let a bearer token pass as a session token.
+    refuse('SESSION_JWT_SECRET', 'must differ from AUTH_JWT_SECRET');
   }
   if (e.MAIL_LEASE_MS < 4 * e.MAIL_SEND_TIMEOUT_MS) {
     // A send (connect, greeting, data) may take up to three timeouts, and the worker sends a
     // mail only while that much of its lease is left; a shorter lease would let another
     // instance claim a mail still being sent, and send it twice.
-    throw new ConfigError('MAIL_LEASE_MS must be at least 4 × MAIL_SEND_TIMEOUT_MS.');
+    refuse('MAIL_LEASE_MS', 'must be at least 4 × MAIL_SEND_TIMEOUT_MS');
   }
-  if (production && sessionSecret.length < 32) {
-    throw new ConfigError('SESSION_JWT_SECRET must be at least 32 characters in production.');
-  }
-  if (production && e.AUTH_JWT_SECRET && e.AUTH_JWT_SECRET.length < 32) {
-    throw new ConfigError('AUTH_JWT_SECRET must be at least 32 characters in production.');
+  if (problems.length > 0) {
+    throw new ConfigError(problems.join('\n'));
   }
 
   return {
@@ -172,24 +296,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     production,
     http: {
       port: e.PORT,
-      host: e.HOST,
+      host,
       prefix: e.API_PREFIX,
       publicUrl: e.PUBLIC_URL,
       trustProxy: e.TRUST_PROXY,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       shutdownReadinessDelayMs: e.SHUTDOWN_READINESS_DELAY_MS,
     },
-    log: { level: e.LOG_LEVEL },
-    database: {
-      url: e.DATABASE_URL,
-      pgliteDataDir: e.PGLITE_DATA_DIR,
-      migrateOnStart: e.DB_MIGRATE_ON_START,
-      poolMax: e.DB_POOL_MAX,
-      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
-      queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
-      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
-      idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    log: {
+      level: e.LOG_LEVEL,
+      /** Where log lines go instead of stdout; set by tests that read the logs, never by the environment. */
+      destination: undefined as { write(line: string): unknown } | undefined,
     },
+    database: databaseConfig(e),
     auth: {
       bearerSecret,
       jwksUri: e.AUTH_JWKS_URI,
@@ -203,6 +322,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       usingDevelopmentSecrets: !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URI,
       usingDevelopmentSessionSecret: !e.SESSION_JWT_SECRET,
     },
+    /** The secrets in use that the repository publishes (development only: production refuses them). */
+    publishedSecrets: published,
     /** The mail outbox worker (src/mail). */
     mailWorker: {
       enabled: e.MAIL_WORKER_ENABLED,
@@ -216,10 +337,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     invitations: {
       ttlSeconds: e.INVITATION_TTL,
-      acceptUrl: e.INVITATION_ACCEPT_URL,
+      acceptUrl: e.INVITATION_ACCEPT_URL ?? DEV_INVITATION_ACCEPT_URL,
       resendLimitPerHour: e.INVITATION_RESEND_LIMIT,
     },
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, dir: e.MAIL_DIR },
+    mail: {
+      transport: e.MAIL_TRANSPORT ?? (e.SMTP_URL ? 'smtp' : 'file'),
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      dir: e.MAIL_DIR,
+      /** Seals the invitation tokens outbox mails carry; the previous keys still open older rows. */
+      secretKey: mailKey!,
+      previousSecretKeys: previousMailKeys as Buffer[],
+    },
     rateLimit: {
       enabled: e.RATE_LIMIT_ENABLED,
       redisUrl: e.REDIS_URL,
@@ -231,12 +360,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-/** Reads `.env` when present (never overriding the real environment), then validates. */
-export function loadConfigFromProcess(): AppConfig {
+/**
+ * Only the database variables, for the tools that touch nothing else (`npm run migration:run`,
+ * `npm run seed`, the typeorm CLI): they need DATABASE_URL alone, in any NODE_ENV.
+ */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  return databaseConfig(parseOrThrow(z.object(databaseShape), env));
+}
+
+function readEnvFile(): void {
   try {
     process.loadEnvFile();
   } catch {
     // no .env: the environment alone configures the service
   }
+}
+
+/** Reads `.env` when present (never overriding the real environment), then validates. */
+export function loadConfigFromProcess(): AppConfig {
+  readEnvFile();
   return loadConfig(process.env);
+}
+
+/** {@link loadDatabaseConfig} after reading `.env` when present. */
+export function loadDatabaseConfigFromProcess(): DatabaseConfig {
+  readEnvFile();
+  return loadDatabaseConfig(process.env);
 }

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DataSourceOptions, MigrationInterface } from 'typeorm';
-import type { AppConfig } from '../config/config.js';
+import type { DatabaseConfig } from '../config/config.js';
 import { ENTITIES } from './entities.js';
 import { SafePgClient } from './safe-pg-client.js';
 
@@ -38,8 +38,11 @@ export interface ConnectionTarget {
   poolMax: number;
 }
 
-/** The one TypeORM options builder: the app, the migration CLI and the tests all use it. */
-export function buildDataSourceOptions(config: AppConfig, target: ConnectionTarget): DataSourceOptions {
+/**
+ * The one TypeORM options builder: the app, the migration CLI and the tests all use it. It reads
+ * only the database settings, so the database tools need nothing else configured.
+ */
+export function buildDataSourceOptions(config: { database: DatabaseConfig }, target: ConnectionTarget): DataSourceOptions {
   const db = config.database;
   return {
     type: 'postgres',
@@ -53,6 +56,9 @@ export function buildDataSourceOptions(config: AppConfig, target: ConnectionTarg
     parseInt8: true,
     applicationName: 'users-organizations',
     logging: false,
+    // The one uuid column's default is the built-in gen_random_uuid(): no extension to install
+    // (TypeORM would otherwise try CREATE EXTENSION "uuid-ossp" at every connect).
+    installExtensions: false,
     extra: {
       max: target.poolMax,
       // A dead or frozen database must never make a request hang (PITFALLS: database).

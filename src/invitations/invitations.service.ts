@@ -19,7 +19,8 @@ import { isUniqueViolation } from '../database/pg-error.js';
 import { Sql, type Queryable } from '../database/sql.js';
 import { acceptUrlFor, INVITATION_MAIL_KIND, INVITATION_RESENT_MAIL_KIND } from '../mail/invitation-email.js';
 import { MailOutboxWorker } from '../mail/mail-outbox.worker.js';
-import { MailSecretBox } from '../mail/mail-secret-box.js';
+import { MailSecretBox, newOutboxId } from '../mail/mail-secret-box.js';
+import { sessionHash } from '../audit/session-hash.js';
 import type { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
 import { DEFAULT_PERMISSIONS, Scope, type Permissions } from '../memberships/membership.constants.js';
 import { invitationSnapshot, toMembershipData } from '../memberships/membership.mapper.js';
@@ -169,6 +170,7 @@ export class InvitationsService {
     requestId: string,
   ): Promise<{ membership: Membership; inviteeEmail: string }> {
     const { token, hash } = newInvitationToken();
+    const outboxId = newOutboxId();
     const requested = this.policy.requestedOrganization(auth, cmd.organizationId);
     let outcome;
     try {
@@ -182,8 +184,9 @@ export class InvitationsService {
         tokenHash: hash,
         ttlSeconds: this.config.invitations.ttlSeconds,
         mailKind: INVITATION_MAIL_KIND,
-        sealedToken: this.secrets.seal(token),
-        sessionId: auth.sessionId,
+        sealedToken: this.secrets.seal(token, { outboxId, recipient: cmd.email }),
+        outboxId,
+        sessionHash: sessionHash(auth.sessionId),
         requestId,
       });
     } catch (error) {
@@ -276,6 +279,7 @@ export class InvitationsService {
       }
       seen.add(key);
       const { token, hash } = newInvitationToken();
+      const outboxId = newOutboxId();
       tokens.set(index, token);
       const item = checked.value;
       items.push({
@@ -285,7 +289,8 @@ export class InvitationsService {
         permissions: { group: item.permissions.group, read: item.permissions.read, manage: item.permissions.manage },
         professionId: item.professionId ?? null,
         tokenHash: hash,
-        sealedToken: sendEmail ? this.secrets.seal(token) : '',
+        sealedToken: sendEmail ? this.secrets.seal(token, { outboxId, recipient: item.email }) : '',
+        outboxId,
       });
     }
 
@@ -296,7 +301,7 @@ export class InvitationsService {
         ttlSeconds: this.config.invitations.ttlSeconds,
         mailKind: INVITATION_MAIL_KIND,
         sendEmail,
-        sessionId: auth.sessionId,
+        sessionHash: sessionHash(auth.sessionId),
         requestId,
       });
     const allCreated = (o: BulkInviteOutcome | undefined) =>
@@ -446,13 +451,16 @@ export class InvitationsService {
       if (locked.retryAfterSeconds !== null) {
         throw new ResendLimitedException(locked.retryAfterSeconds, limit);
       }
+      const outboxId = newOutboxId();
+      const recipient = await this.memberships.emailOf(tx, row.userId);
       const { membership: after, mailId } = await this.memberships.renewInvitation(tx, {
         id: row.id,
         tokenHash: hash,
         ttlSeconds: this.config.invitations.ttlSeconds,
         mailKind: INVITATION_RESENT_MAIL_KIND,
-        sealedToken: this.secrets.seal(token),
+        sealedToken: this.secrets.seal(token, { outboxId, recipient }),
         resentBy: auth.userId,
+        outboxId,
       });
       await audit({
         action: 'invitation.resent',

@@ -3,6 +3,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  Generated,
   Index,
   JoinColumn,
   ManyToOne,
@@ -25,9 +26,21 @@ export type MailStatus = (typeof MAIL_STATUSES)[number];
 @Check('ck_mail_outbox_status', `"status" IN ('pending', 'sent', 'failed', 'cancelled')`)
 @Index('ix_mail_outbox_due', ['nextAttemptAt'], { where: `"status" = 'pending'` })
 @Index('ix_mail_outbox_membership', ['membershipId', 'id'])
+@Index('uq_mail_outbox_public_id', ['publicId'], { unique: true })
 export class MailOutbox {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id!: number;
+
+  /**
+   * The row's identity as the sealed secret knows it: chosen by the writer (a random UUID)
+   * before the insert, since the secret is sealed before the row (and its id) exists. Rows
+   * without a secret may leave it to the default.
+   */
+  // The database default is gen_random_uuid() (see the migration): TypeORM reads that as a
+  // generated uuid column, so that is how the entity says it.
+  @Column({ name: 'public_id', type: 'uuid' })
+  @Generated('uuid')
+  publicId!: string;
 
   @Column({ type: 'varchar', length: 32 })
   kind!: string;
@@ -60,8 +73,8 @@ export class MailOutbox {
   payload!: Record<string, unknown> | null;
 
   /**
-   * A secret the mail carries (the invitation token), AES-256-GCM-encrypted (MailSecretBox).
-   * Cleared as soon as the mail is sent, fails for good or is cancelled.
+   * A secret the mail carries (the invitation token), AES-256-GCM-encrypted under
+   * MAIL_SECRET_KEY and bound to `public_id` and `recipient` (MailSecretBox). Cleared as soon as the mail is sent, fails for good or is cancelled.
    */
   @Column({ type: 'text', nullable: true })
   secret!: string | null;

@@ -22,6 +22,8 @@ import {
 /** A mail this worker has leased: nobody else will send it until the lease runs out. */
 export interface ClaimedMail {
   id: number;
+  /** mail_outbox.public_id: what the sealed secret is bound to, with the recipient. */
+  publicId: string;
   kind: string;
   recipient: string;
   subject: string;
@@ -68,8 +70,11 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.mail.smtpUrl) {
-      this.logger.warn(`SMTP_URL is not set: emails are written as ${this.transport.description}`);
+    if (this.config.mail.transport === 'file') {
+      this.logger.warn(
+        `${this.config.mail.smtpUrl ? 'MAIL_TRANSPORT=file' : 'SMTP_URL is not set'}: emails are written as ` +
+          this.transport.description,
+      );
     }
     if (!this.options.enabled) {
       this.logger.log('MAIL_WORKER_ENABLED=false: this instance writes mails but does not send them');
@@ -171,13 +176,14 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
                 updated_at = now()
            FROM due
           WHERE m.id = due.id
-         RETURNING m.id, m.kind, m.recipient, m.subject, m.body_text, m.body_html, m.payload, m.secret, m.attempts
+         RETURNING m.id, m.public_id, m.kind, m.recipient, m.subject, m.body_text, m.body_html, m.payload, m.secret, m.attempts
        )
        SELECT * FROM leased ORDER BY id`,
       [limit, this.options.leaseMs],
     );
     return rows.map((r) => ({
       id: Number(r.id),
+      publicId: r.public_id as string,
       kind: r.kind as string,
       recipient: r.recipient as string,
       subject: r.subject as string,
@@ -241,10 +247,14 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
 
   private render(mail: ClaimedMail): RenderedMail {
     if (INVITATION_MAIL_KINDS.includes(mail.kind)) {
-      const token = mail.secret === null ? undefined : this.secrets.open(mail.secret);
+      const token =
+        mail.secret === null
+          ? undefined
+          : this.secrets.open(mail.secret, { outboxId: mail.publicId, recipient: mail.recipient });
       if (token === undefined) {
         throw new UnrenderableMail(
-          'The invitation token cannot be decrypted (was SESSION_JWT_SECRET changed?); resend the invitation',
+          'The invitation token cannot be decrypted (sealed with a key that is neither MAIL_SECRET_KEY nor in ' +
+            'MAIL_SECRET_KEY_PREVIOUS, by an earlier version, or for another row or recipient); resend the invitation',
         );
       }
       return renderInvitationEmail(

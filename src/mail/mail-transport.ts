@@ -69,7 +69,10 @@ export class SmtpMailTransport implements MailTransport {
   }
 }
 
-/** Development without SMTP_URL: each mail becomes an .eml file under MAIL_DIR. */
+/**
+ * Without SMTP_URL (development), or with MAIL_TRANSPORT=file: each mail becomes an .eml file
+ * under MAIL_DIR, readable by its owner only (it holds the accept link).
+ */
 export class FileMailTransport implements MailTransport {
   readonly description: string;
   private readonly dir: string;
@@ -111,7 +114,7 @@ export class FileMailTransport implements MailTransport {
 
 export function createMailTransport(config: AppConfig): MailTransport {
   const { mail } = config;
-  return mail.smtpUrl
+  return mail.transport === 'smtp' && mail.smtpUrl
     ? new SmtpMailTransport(mail.smtpUrl, mail.from, config.mailWorker.sendTimeoutMs)
     : new FileMailTransport(mail.dir, mail.from);
 }

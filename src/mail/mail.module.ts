@@ -11,7 +11,7 @@ import { createMailTransport, MAIL_TRANSPORT } from './mail-transport.js';
     {
       provide: MailSecretBox,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new MailSecretBox(config.auth.sessionSecret),
+      useFactory: (config: AppConfig) => new MailSecretBox(config.mail.secretKey, config.mail.previousSecretKeys),
     },
     { provide: MAIL_TRANSPORT, inject: [APP_CONFIG], useFactory: createMailTransport },
     MailOutboxWorker,

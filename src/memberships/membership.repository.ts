@@ -61,7 +61,10 @@ export interface InviteParams {
   ttlSeconds: number;
   mailKind: string;
   sealedToken: string;
-  sessionId: string;
+  /** The public id of the outbox row, to which the sealed token is bound. */
+  outboxId: string;
+  /** What the audit trail keeps of the session: a hash, never its id. */
+  sessionHash: string;
   requestId: string;
 }
 
@@ -193,8 +196,9 @@ export const INVITE_STATEMENT: Statement = {
     'ttlSeconds',
     'mailKind',
     'sealedToken',
-    'sessionId',
+    'sessionHash',
     'requestId',
+    'outboxId',
   ],
   text: `
   WITH ${INVITER_ADMIN_CTE('$6', '$2')}, target AS (
@@ -222,13 +226,13 @@ export const INVITE_STATEMENT: Statement = {
      WHERE (SELECT count(*) FROM expired) >= 0
     RETURNING ${membershipColumns()}
   ), mail AS (
-    INSERT INTO mail_outbox (kind, membership_id, recipient, subject, payload, secret)
-    SELECT $9::text, m.id, i.email, ${MAIL_PAYLOAD('m', 't')}, $10::text
+    INSERT INTO mail_outbox (public_id, kind, membership_id, recipient, subject, payload, secret)
+    SELECT $13::uuid, $9::text, m.id, i.email, ${MAIL_PAYLOAD('m', 't')}, $10::text
       FROM membership m, invitee i, target t
     RETURNING id
   ), audit AS (
     INSERT INTO audit_events
-      (action, actor_user_id, actor_session_id, organization_id, target_user_id, membership_id, before, after,
+      (action, actor_user_id, actor_session_hash, organization_id, target_user_id, membership_id, before, after,
        request_id)
     SELECT e.action, $6::bigint, $11::text, t.organization_id, i.id, e.membership_id, e.before, e.after,
            NULLIF($12::text, '')
@@ -267,19 +271,21 @@ export const BULK_INVITE_STATEMENT: Statement = {
     'professionIds',
     'tokenHashes',
     'sealedTokens',
+    'outboxIds',
     'organizationId',
     'inviterId',
     'ttlSeconds',
     'mailKind',
     'sendEmail',
-    'sessionId',
+    'sessionHash',
     'requestId',
   ],
   text: `
-  WITH ${INVITER_ADMIN_CTE('$9', '$8')}, item AS (
+  WITH ${INVITER_ADMIN_CTE('$10', '$9')}, item AS (
     SELECT i.*
-      FROM unnest($1::int[], $2::text[], $3::smallint[], $4::jsonb[], $5::bigint[], $6::text[], $7::text[])
-        AS i(idx, email, scope, permissions, profession_id, token_hash, sealed_token)
+      FROM unnest($1::int[], $2::text[], $3::smallint[], $4::jsonb[], $5::bigint[], $6::text[], $7::text[],
+                  $8::uuid[])
+        AS i(idx, email, scope, permissions, profession_id, token_hash, sealed_token, outbox_id)
   ), allowed AS (
     SELECT item.* FROM item, single WHERE ${grantCeilingSql('single', 'item.scope', 'item.permissions')}
   ), invitee AS (
@@ -302,26 +308,26 @@ export const BULK_INVITE_STATEMENT: Statement = {
     INSERT INTO user_organizations
       (user_id, organization_id, scope, permissions, profession_id, status, invited_by,
        invitation_token_hash, invitation_expires_at)
-    SELECT mt.user_id, s.organization_id, mt.scope, mt.permissions, mt.profession_id, 'invited', $9::bigint,
-           mt.token_hash, now() + $10::float8 * interval '1 second'
+    SELECT mt.user_id, s.organization_id, mt.scope, mt.permissions, mt.profession_id, 'invited', $10::bigint,
+           mt.token_hash, now() + $11::float8 * interval '1 second'
       FROM matched mt, single s
      WHERE (SELECT count(*) FROM expired) >= 0
      ORDER BY mt.idx
     ON CONFLICT (user_id, organization_id) WHERE deleted_at IS NULL DO NOTHING
     RETURNING ${membershipColumns()}
   ), mail AS (
-    INSERT INTO mail_outbox (kind, membership_id, recipient, subject, payload, secret)
-    SELECT $11::text, m.id, mt.stored_email, ${MAIL_PAYLOAD('m', 's')}, mt.sealed_token
+    INSERT INTO mail_outbox (public_id, kind, membership_id, recipient, subject, payload, secret)
+    SELECT mt.outbox_id, $12::text, m.id, mt.stored_email, ${MAIL_PAYLOAD('m', 's')}, mt.sealed_token
       FROM membership m JOIN matched mt ON mt.user_id = m.user_id, single s
-     WHERE $12::boolean
+     WHERE $13::boolean
      ORDER BY mt.idx
     RETURNING id
   ), audit AS (
     INSERT INTO audit_events
-      (action, actor_user_id, actor_session_id, organization_id, target_user_id, membership_id, before, after,
+      (action, actor_user_id, actor_session_hash, organization_id, target_user_id, membership_id, before, after,
        request_id)
-    SELECT e.action, $9::bigint, $13::text, s.organization_id, e.user_id, e.membership_id, e.before, e.after,
-           NULLIF($14::text, '')
+    SELECT e.action, $10::bigint, $14::text, s.organization_id, e.user_id, e.membership_id, e.before, e.after,
+           NULLIF($15::text, '')
       FROM (${INVITE_AUDIT_EVENTS('expired', 'membership')}
       ) e, single s
      ORDER BY e.membership_id, e.seq
@@ -354,6 +360,8 @@ export interface BulkInviteItem {
   professionId: number | null;
   tokenHash: string;
   sealedToken: string;
+  /** The public id of its outbox row, to which the sealed token is bound. */
+  outboxId: string;
 }
 
 /** What became of one bulk item. */
@@ -514,8 +522,9 @@ export class MembershipRepository {
       params.ttlSeconds,
       params.mailKind,
       params.sealedToken,
-      params.sessionId,
+      params.sessionHash,
       params.requestId,
+      params.outboxId,
     ]);
     const row = rows[0];
     if (!row) {
@@ -539,7 +548,10 @@ export class MembershipRepository {
   async inviteMany(
     q: Queryable,
     items: BulkInviteItem[],
-    params: Omit<InviteParams, 'email' | 'scope' | 'permissions' | 'professionId' | 'tokenHash' | 'sealedToken'> & {
+    params: Omit<
+      InviteParams,
+      'email' | 'scope' | 'permissions' | 'professionId' | 'tokenHash' | 'sealedToken' | 'outboxId'
+    > & {
       sendEmail: boolean;
     },
   ): Promise<BulkInviteOutcome | undefined> {
@@ -551,12 +563,13 @@ export class MembershipRepository {
       items.map((i) => i.professionId),
       items.map((i) => i.tokenHash),
       items.map((i) => i.sealedToken),
+      items.map((i) => i.outboxId),
       params.organizationId,
       params.inviterId,
       params.ttlSeconds,
       params.mailKind,
       params.sendEmail,
-      params.sessionId,
+      params.sessionHash,
       params.requestId,
     ]);
     if (rows.length === 0) {
@@ -665,6 +678,7 @@ export class MembershipRepository {
       mailKind: string;
       sealedToken: string;
       resentBy: number;
+      outboxId: string;
     },
   ): Promise<{ membership: Membership; mailId: number }> {
     const rows = await tx.query<MembershipRow & { mail_id: string }>(
@@ -675,8 +689,8 @@ export class MembershipRepository {
           WHERE uo.id = $1
          RETURNING ${membershipColumns('uo')}
        ), ${CANCEL_MAILS_CTE}, mail AS (
-         INSERT INTO mail_outbox (kind, membership_id, recipient, subject, payload, secret)
-         SELECT $4, m.id, u.email, left('Invitation to join ' || o.name, 300),
+         INSERT INTO mail_outbox (public_id, kind, membership_id, recipient, subject, payload, secret)
+         SELECT $7::uuid, $4, m.id, u.email, left('Invitation to join ' || o.name, 300),
                 jsonb_build_object('organizationName', o.name, 'inviterEmail', inviter.email,
                                    'scope', m.scope, 'expiresAt', m.invitation_expires_at),
                 $5
@@ -688,9 +702,23 @@ export class MembershipRepository {
        )
        SELECT m.*, (SELECT id FROM mail) AS mail_id, (SELECT count(*) FROM cancelled)::int AS cancelled_mails
          FROM m`,
-      [params.id, params.tokenHash, params.ttlSeconds, params.mailKind, params.sealedToken, params.resentBy],
+      [
+        params.id,
+        params.tokenHash,
+        params.ttlSeconds,
+        params.mailKind,
+        params.sealedToken,
+        params.resentBy,
+        params.outboxId,
+      ],
     );
     return { membership: rowToMembership(rows[0]), mailId: Number(rows[0].mail_id) };
+  }
+
+  /** The stored address of a user: the recipient its invitation mail goes to. */
+  async emailOf(tx: Queryable, userId: number): Promise<string> {
+    const rows = await tx.query<{ email: string }>(`SELECT email FROM users WHERE id = $1`, [userId]);
+    return rows[0].email;
   }
 
   /** The invitation becomes an active membership; its user, if only invited, becomes active. */

@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Read the audit trail
-         * @description Every change to memberships and invitations: who (`actorUserId`, `actorSessionId`), what (`action`, `before` and `after` of scope, permissions, profession, status), about whom (`targetUserId`, `membershipId`), where (`organizationId`), when (`occurredAt`) and in which request (`requestId`). Newest first; filters combine with AND; `from` is inclusive, `to` exclusive. Pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. The trail is append-only. Needs the backoffice role.
+         * @description Every change to memberships and invitations: who (`actorUserId`, and `actorSessionHash`, a hash of the session id), what (`action`, `before` and `after` of scope, permissions, profession, status), about whom (`targetUserId`, `membershipId`), where (`organizationId`), when (`occurredAt`) and in which request (`requestId`). Newest first; filters combine with AND; `from` is inclusive, `to` exclusive. Pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. The trail is append-only. Needs the backoffice role.
          */
         get: operations["listBoAuditEvents"];
         put?: never;
@@ -500,10 +500,10 @@ export interface components {
              */
             actorUserId: number | null;
             /**
-             * @description In which session
-             * @example k3J9x0aVb2Qm1zT8yW4r
+             * @description In which session: the first 32 hex characters of the SHA-256 of the session id (null for the system). Equal for every event of one session; the session id itself is never shown
+             * @example 3f1c9a0e5b7d2c4a8e6f1b3d5c7a9e0f
              */
-            actorSessionId: string | null;
+            actorSessionHash: string | null;
             /**
              * @description In which organization
              * @example 1
@@ -1190,7 +1190,7 @@ export interface operations {
                      *           "occurredAt": "2024-12-09T14:23:00.000Z",
                      *           "action": "membership.updated",
                      *           "actorUserId": 3,
-                     *           "actorSessionId": "k3J9x0aVb2Qm1zT8yW4r",
+                     *           "actorSessionHash": "3f1c9a0e5b7d2c4a8e6f1b3d5c7a9e0f",
                      *           "organizationId": 1,
                      *           "targetUserId": 7,
                      *           "membershipId": 42,

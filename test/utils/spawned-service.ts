@@ -46,6 +46,11 @@ export async function spawnService(env: Record<string, string>, readyTimeoutMs =
       PORT: '0',
       AUTH_JWT_SECRET: 'reliability-bearer-secret-0123456789abcdef',
       SESSION_JWT_SECRET: 'reliability-session-secret-0123456789abcdef',
+      // what production needs besides: one mail key for every instance, the accept page, and
+      // mail written as files on purpose unless the test gives an SMTP server
+      MAIL_SECRET_KEY: '5e'.repeat(32),
+      INVITATION_ACCEPT_URL: 'https://app.example.test/invitations/accept?token={token}',
+      ...(env.SMTP_URL ? {} : { MAIL_TRANSPORT: 'file' }),
       RATE_LIMIT_ENABLED: 'false',
       ...env,
     },

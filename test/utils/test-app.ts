@@ -24,6 +24,8 @@ export interface TestAppOptions {
   controllers?: Type[];
   /** Test-only modules imported beside the real AppModule. */
   imports?: (Type | DynamicModule)[];
+  /** Where the service's log lines go instead of stdout (with LOG_LEVEL in env), for specs that read them. */
+  logDestination?: { write(line: string): unknown };
 }
 
 /**
@@ -40,6 +42,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     ...database.env,
     ...env,
   });
+  config.log.destination = options.logDestination;
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config), ...(options.imports ?? [])],
     controllers: options.controllers ?? [],

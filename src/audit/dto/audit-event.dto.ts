@@ -18,8 +18,16 @@ export class AuditEventDto {
   @ApiProperty({ description: 'Who did it (null for the system)', type: Number, nullable: true, example: 3 })
   actorUserId!: number | null;
 
-  @ApiProperty({ description: 'In which session', type: String, nullable: true, example: 'k3J9x0aVb2Qm1zT8yW4r' })
-  actorSessionId!: string | null;
+  @ApiProperty({
+    description:
+      'In which session: the first 32 hex characters of the SHA-256 of the session id (null for the ' +
+      'system). Equal for every event of one session; the session id itself is never shown',
+    type: String,
+    nullable: true,
+    pattern: '^[0-9a-f]{32}$',
+    example: '3f1c9a0e5b7d2c4a8e6f1b3d5c7a9e0f',
+  })
+  actorSessionHash!: string | null;
 
   @ApiProperty({ description: 'In which organization', type: Number, nullable: true, example: 1 })
   organizationId!: number | null;
