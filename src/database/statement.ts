@@ -1,15 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { DATABASE_TARGET, type DatabaseTarget } from './database-target.js';
 
 /**
- * A statement of a hot path, sent as a pg named (prepared) statement: each pooled connection
- * parses and plans it once, then only binds and executes it. `parameters` names each `$n` in
- * order (the benchmark builds its pgbench script from them, so the two cannot drift apart).
+ * A statement of a hot path. `parameters` names each `$n` in order (the benchmark builds its
+ * pgbench script from them, so the two cannot drift apart).
  */
 export interface Statement {
-  /** Unique per text: pg refuses one name with two texts on a connection. */
+  /** Unique per text: names the statement in errors and in the benchmark. */
   readonly name: string;
   readonly text: string;
   readonly parameters: readonly string[];
@@ -17,24 +15,18 @@ export interface Statement {
 
 /**
  * Runs {@link Statement}s on TypeORM's own pool (the same connections, SafePgClient, timeouts
- * and int8 parsing as `DataSource.query`), without TypeORM's per-query runner, which cannot
- * send named statements. Errors are pg's own (`code`, `constraint`), which the exception
- * filter maps.
+ * and int8 parsing as `DataSource.query`), without TypeORM's per-query runner. Errors are pg's
+ * own (`code`, `constraint`), which the exception filter maps.
  *
- * The embedded database (PGlite) gets them unnamed: it is one session behind every socket, so
- * a statement prepared by a pooled connection that was since replaced is still there, and
- * preparing it again on the new one fails ("prepared statement ... already exists").
+ * They go unnamed (parsed again each time): a named statement lives in one server session,
+ * and behind a pooler in transaction mode (PgBouncer) each statement may run on another
+ * server connection, where it was never prepared ("prepared statement ... does not exist")
+ * or was prepared by another client ("... already exists"). The embedded database (PGlite)
+ * failed the same way: one session behind every socket.
  */
 @Injectable()
 export class StatementRunner {
-  private readonly named: boolean;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    @Inject(DATABASE_TARGET) target: DatabaseTarget,
-  ) {
-    this.named = target.embedded === undefined;
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   async query<T>(statement: Statement, values: readonly unknown[]): Promise<T[]> {
     if (values.length !== statement.parameters.length) {
@@ -55,7 +47,6 @@ export class StatementRunner {
     client.on('error', onError);
     try {
       const result = await client.query({
-        name: this.named ? statement.name : undefined,
         text: statement.text,
         values: [...values],
       });
