@@ -307,7 +307,7 @@ describe('topology: HAProxy, three instances, PgBouncer in transaction mode, Red
       notes: `${Math.round(result['2xx'] / result.duration)} answers/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; ${registered} registrations acknowledged; per instance: ${await topo.spread(before)}`,
     });
     expect(result.non2xx + result.errors + result.timeouts).toBe(0);
-    expect(result['2xx']).toBeGreaterThan(100);
+    expect(result['2xx']).toBeGreaterThan(20);
   });
 
   phase('one Idempotency-Key sent through HAProxy to all three instances at once: one winner', async () => {
@@ -442,7 +442,9 @@ describe('topology: HAProxy, three instances, PgBouncer in transaction mode, Red
       failed: failed.length,
       notes: `held by instance 2 when killed: ${held.length}; failed and not held: ${failed.filter((r) => !held.includes(r)).length}; failed writes done all the same: ${executed[0].n} of ${failedWrites.length}; out of HAProxy after ${ms(downMs)}`,
     });
-    expect(results.length).toBeGreaterThan(100);
+    // under load: requests before the kill, and after it, while HAProxy still counted on it
+    expect(load.between(0, killAt).length).toBeGreaterThan(LOAD_CONCURRENCY);
+    expect(load.between(killAt, killAt + downMs).length).toBeGreaterThan(0);
     // every failure is a request the killed process held, and each of those failed
     expect(failed.map(idOf).sort()).toEqual(held.map(idOf).sort());
     expect(failed.length).toBeLessThanOrEqual(LOAD_CONCURRENCY);
@@ -580,7 +582,7 @@ describe('topology: HAProxy, three instances, PgBouncer in transaction mode, Red
       failed: '-',
       notes: `acknowledged registrations ${acknowledged.size}, lost ${lost.length}; duplicate rows ${duplicates.length}; server sessions ${sessions.map((s) => `${s.state} ${s.n}`).join(', ')}; idle in transaction ${idleInTransaction.length}; advisory locks ${locks[0].n}`,
     });
-    expect(acknowledged.size).toBeGreaterThan(500);
+    expect(acknowledged.size).toBeGreaterThan(100);
     expect(lost).toEqual([]);
     expect(duplicates).toEqual([]);
     expect(idleInTransaction).toEqual([]);

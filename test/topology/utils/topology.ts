@@ -137,6 +137,8 @@ export class Topology {
   }
 
   static async create(instanceEnv: Record<string, string>): Promise<Topology> {
+    // where the instances' request taps write (on a fresh clone, before anything else made it)
+    mkdirSync('test-artifacts', { recursive: true });
     const db = await startPrivatePostgres();
     const database = 'users_organizations';
     const admin = new pg.Client({ connectionString: db.url });
