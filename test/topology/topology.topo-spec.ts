@@ -427,7 +427,8 @@ describe('topology: HAProxy, three instances, PgBouncer in transaction mode, Red
     // Where HAProxy sent each request (its last attempt), and which ones the killed process
     // answered: a request HAProxy sent to it that it never answered was held by it.
     const routed = new Map(topo.requests().map((r) => [r.requestId, r]));
-    const answeredByVictim = victim.tap.read().finished;
+    const victimSaw = victim.tap.read();
+    const answeredByVictim = victimSaw.finished;
     const held = results.filter((r) => routed.get(idOf(r))?.server === 'i2' && !answeredByVictim.has(idOf(r)));
     const failed = results.filter((r) => !isOk(r));
     const failedWrites = failed.map((r) => r.request.writes).filter((id) => id !== undefined);
@@ -440,13 +441,14 @@ describe('topology: HAProxy, three instances, PgBouncer in transaction mode, Red
       requests: results.length,
       statuses: tally(results),
       failed: failed.length,
-      notes: `held by instance 2 when killed: ${held.length}; failed and not held: ${failed.filter((r) => !held.includes(r)).length}; failed writes done all the same: ${executed[0].n} of ${failedWrites.length}; out of HAProxy after ${ms(downMs)}`,
+      notes: `held by instance 2 when killed: ${held.length} (read by it: ${held.filter((r) => victimSaw.started.has(idOf(r))).length}); failed and not held: ${failed.filter((r) => !held.includes(r)).length}; failed writes done all the same: ${executed[0].n} of ${failedWrites.length}; out of HAProxy after ${ms(downMs)}`,
     });
     // under load: requests before the kill, and after it, while HAProxy still counted on it
     expect(load.between(0, killAt).length).toBeGreaterThan(LOAD_CONCURRENCY);
     expect(load.between(killAt, killAt + downMs).length).toBeGreaterThan(0);
-    // every failure is a request the killed process held, and each of those failed
-    expect(failed.map(idOf).sort()).toEqual(held.map(idOf).sort());
+    // every failure is a request the killed process held (a held request may still have been
+    // answered: written to the socket just before the kill, and not yet in its record)
+    expect(failed.filter((r) => !held.includes(r)).map(describeFailure)).toEqual([]);
     expect(failed.length).toBeLessThanOrEqual(LOAD_CONCURRENCY);
     // answered by HAProxy, with the error body clients get from the service
     expect(
