@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Outcome } from '../../reliability/utils/http.js';
 
@@ -23,6 +24,8 @@ export const failedOf = (outcomes: Outcome[]): number =>
 export class Figures {
   private readonly rows: PhaseFigure[] = [];
   private readonly startedAt = Date.now();
+  /** The machine's 1-minute load average at the start: the figures depend on what else runs. */
+  private readonly load = loadavg()[0];
 
   add(row: PhaseFigure): void {
     this.rows.push(row);
@@ -32,7 +35,8 @@ export class Figures {
     const escape = (s: number | string) => String(s).replaceAll('|', '\\|');
     return [
       `Topology run of ${new Date(this.startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
-        `(\`npm run test:topology\`, ${Math.round((Date.now() - this.startedAt) / 1000)} s): ${outcome}.`,
+        `(\`npm run test:topology\`, ${Math.round((Date.now() - this.startedAt) / 1000)} s, load average ` +
+        `${this.load.toFixed(1)} at the start): ${outcome}.`,
       '',
       '| phase | requests | statuses | failed | notes |',
       '|---|---|---|---|---|',
