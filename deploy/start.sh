@@ -19,6 +19,9 @@
 #   RUN_DIR                       rendered configuration, HAProxy's socket [var/deploy]
 #   PGBOUNCER_OS_USER             the account PgBouncer runs as when started by root, which it
 #                                 refuses to run as [postgres]
+# The instances get HOST=127.0.0.1, their PORT, DATABASE_URL (PgBouncer), REDIS_URL, and unless
+# set otherwise TRUST_PROXY=loopback (HAProxy's X-Forwarded-For) and
+# SHUTDOWN_READINESS_DELAY_MS=2000 (HAProxy's checks see the drain before the listener closes).
 # Everything else in the environment goes to the instances as it is: NODE_ENV=production and
 # the secrets and mail settings it requires (see .env.example), LOG_LEVEL, DB_POOL_MAX, ...
 set -euo pipefail
@@ -139,7 +142,7 @@ case "${1:-all}" in
   instance) run_instance "${2:-}" ;;
   haproxy) run_haproxy ;;
   *)
-    sed -n '2,25p' "$0" >&2
+    sed -n '2,28p' "$0" >&2
     exit 2
     ;;
 esac
