@@ -142,7 +142,7 @@ case "${1:-all}" in
   instance) run_instance "${2:-}" ;;
   haproxy) run_haproxy ;;
   *)
-    sed -n '2,28p' "$0" >&2
+    sed -n '2,26p' "$0" >&2
     exit 2
     ;;
 esac
