@@ -12,6 +12,13 @@ describe('mapDatabaseError', () => {
     ['a deadlock', driver('40P01'), 503],
     ['a connection terminated by the server (57P01)', driver('57P01'), 503],
     [
+      'PgBouncer unable to reach the server (08P01)',
+      Object.assign(new Error('server login has been failing, try again later (server_login_retry)'), {
+        code: '08P01',
+      }),
+      503,
+    ],
+    [
       'a refused connection',
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
       503,

@@ -20,6 +20,9 @@ const DB_UNAVAILABLE_CODES = new Set([
   '08003',
   '08004',
   '08006',
+  // what PgBouncer answers when it cannot serve a query: the server is down or refusing logins
+  // ("server login has been failing"), no server connection came free in time, ...
+  '08P01',
   '53300',
   '57014',
 ]);

@@ -61,9 +61,13 @@ export function buildDataSourceOptions(config: { database: DatabaseConfig }, tar
     installExtensions: false,
     extra: {
       max: target.poolMax,
-      // A dead or frozen database must never make a request hang (PITFALLS: database).
+      // A dead or frozen database must never make a request hang: a connection is waited for,
+      // and a query answered, for a bounded time, here in the client.
       connectionTimeoutMillis: db.connectTimeoutMs,
       query_timeout: db.queryTimeoutMs,
+      // Sent as startup parameters, so that the server too cancels what runs too long. PgBouncer
+      // cannot pass them on: it must list them in ignore_startup_parameters, and sets the same
+      // limits on its server connections itself (deploy/pgbouncer.ini, connect_query).
       statement_timeout: db.statementTimeoutMs,
       idle_in_transaction_session_timeout: db.idleInTransactionTimeoutMs,
       idleTimeoutMillis: 30000,
