@@ -72,7 +72,7 @@ const P = {
   noopBoPatch: 'bo PATCH that changes nothing keeps ETag, version and audit trail; If-Match strict',
   ifMatchEnds: 'rs DELETE, bo DELETE and leave take a quoted entity tag or *, else 400',
   budgetShared: 'route 1, route 3 and resend spend one invitation budget',
-  budgetRefused: 'refused requests (403 escalation, 403 not admin, 429) consume nothing',
+  budgetRefused: 'refused requests (401, 403 escalation, 403 not admin, 429) consume nothing',
   budgetStranger: "a stranger inviting into an organization spends nothing of its admins' budget",
   crossInvitation: "another organization's invitation id answers as an unknown id (read, resend, revoke)",
   crossAnswerById: "another organization's invitation id answers as an unknown id (accept, decline)",
@@ -740,6 +740,10 @@ describe(INVARIANTS.ceiling, () => {
     // an ADMIN may grant ADMIN
     res = await h.patch(granter, member.userId, { scope: 1 }, { organizationId });
     expect(res.status).toBe(200);
+    // nor does anybody raise itself
+    const self = await h.patch(granter, granter.userId, { permissions: grant([1, 2, 9], [1]) }, { organizationId });
+    expectCode(self, 403, 'PERMISSION_ESCALATION');
+    expect(namedIds(self.body.details)).toEqual({ read: [9], manage: [] });
   });
 
   proves(
@@ -824,7 +828,16 @@ describe(INVARIANTS.inviterAuthority, () => {
     const other = await h.admin(organizationId);
     const byInviter = [await h.invited(inviter), await h.invited(inviter, { via: 3 })];
     const byOther = await h.invited(other);
-    return { organizationId, inviter, other, byInviter, byOther };
+    // the inviter also administers another organization, where nothing changes
+    const elsewhere = { ...inviter, organizationId: await h.organization() };
+    await addMembership(h.t.dataSource, {
+      userId: inviter.userId,
+      organizationId: elsewhere.organizationId,
+      scope: Scope.ADMIN,
+      permissions: ALL,
+    });
+    const byInviterElsewhere = await h.invited(elsewhere);
+    return { organizationId, inviter, other, byInviter, byOther, byInviterElsewhere };
   }
 
   /** The inviter's invitations ended with its authority, in the change's own request; the other's untouched. */
@@ -855,8 +868,13 @@ describe(INVARIANTS.inviterAuthority, () => {
         request_id: change.headers['x-request-id'],
       })),
     );
-    // the other admin's invitation is untouched, and still accepted
+    // the other admin's invitation, and the inviter's in its other organization, are untouched
     expect(await h.membership(s.byOther.invitationId)).toMatchObject({ version: 1, ended: false, end_reason: null });
+    expect(await h.membership(s.byInviterElsewhere.invitationId)).toMatchObject({
+      version: 1,
+      ended: false,
+      end_reason: null,
+    });
     const [otherMail] = await h.query(`SELECT status FROM mail_outbox WHERE membership_id = $1`, [
       s.byOther.invitationId,
     ]);
@@ -1478,16 +1496,22 @@ describe(INVARIANTS.budget, () => {
       [invitee.userId, organizationId, strong.userId, `hash-${invitee.userId}`],
     );
 
+    // a session of the weak admin's that has since been revoked
+    const revokedSession = await tokensFor(b.t.dataSource, b.t.config, weak.userId);
+    await b.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1`, [revokedSession.sessionId]);
+    const unauthenticated = { ...weak, headers: authHeaders(revokedSession) };
     const escalating = () =>
       b.invite1(weak, { email: uniqueEmail('up'), scope: 2, permissions: grant([1, 2], []) }, organizationId);
     expect(
       await statuses([
+        ...times(2, () => b.invite1(unauthenticated, valid(), organizationId)),
         ...times(4, escalating),
         ...times(2, () => b.resend(weak, Number(aboveId))),
         ...times(3, () => b.invite1(weak, valid(), otherOrganization)),
         ...times(2, () => b.invite3(weak, { email: uniqueEmail('x'), organizationId: String(otherOrganization) })),
       ]),
     ).toEqual([
+      ...Array<string>(2).fill('401 SESSION_REVOKED'),
       ...Array<string>(6).fill('403 PERMISSION_ESCALATION'),
       ...Array<string>(5).fill('403 NOT_ORGANIZATION_ADMIN'),
     ]);
