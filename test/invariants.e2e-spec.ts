@@ -991,8 +991,12 @@ describe(INVARIANTS.inviterAuthority, () => {
         // the demotion is sent amid the invites
         const demotion = h.patch(other, inviter.userId, { scope: 2 }, { organizationId });
         const sent = await Promise.all([...invites.slice(0, 6), demotion, ...invites.slice(6)]);
-        const [demoted] = sent.splice(6, 1);
+        let [demoted] = sent.splice(6, 1);
         const answers = sent;
+        if (demoted.status === 503) {
+          // a machine too busy to hand out a connection in time: demote it now, after the burst
+          demoted = await h.patch(other, inviter.userId, { scope: 2 }, { organizationId });
+        }
         expect(demoted.status).toBe(200);
         // made, refused as no longer an admin, or (a busy machine) 503 before anything ran
         const answered = answers.map((r) => (r.status === 201 ? '201' : `${r.status} ${r.body.code}`));
