@@ -1,7 +1,6 @@
 /** Machine-readable codes of the errors every route can return. Feature modules add their own. */
 export enum CommonErrorCode {
   VALIDATION_FAILED = 'VALIDATION_FAILED',
-  INVALID_PATH_PARAMETER = 'INVALID_PATH_PARAMETER',
   MALFORMED_JSON = 'MALFORMED_JSON',
   BODY_TOO_DEEP = 'BODY_TOO_DEEP',
   DUPLICATE_KEY = 'DUPLICATE_KEY',

@@ -7,6 +7,8 @@ import {
 } from '@nestjs/common';
 import { CommonErrorCode } from './error-codes.js';
 import { errorBody } from './error-body.js';
+import { locationOf } from './invalid-parameter.js';
+import { refuseTooFewProperties } from './min-properties.decorator.js';
 
 function flatten(errors: ValidationError[], parent = ''): { path: string; message: string }[] {
   return errors.flatMap((e) => {
@@ -43,7 +45,38 @@ class StrictValidationPipe extends ValidationPipe {
         return accepted;
       }
     }
-    return super.transform(value, metadata);
+    return super.transform(value, metadata).then(
+      (valid) => refuseTooFewProperties(valid, metadata.metatype),
+      (error: unknown) => {
+        throw withLocation(error, metadata);
+      },
+    );
+  }
+}
+
+/**
+ * A query (or path) DTO's errors name their fields as any other malformed parameter does
+ * (`query.limit`); body fields keep their plain paths. The exception factory cannot know
+ * where its DTO came from, so the paths are completed here.
+ */
+function withLocation(error: unknown, metadata: ArgumentMetadata): unknown {
+  const location = locationOf(metadata);
+  if (!location || !(error instanceof ValidationFailed)) {
+    return error;
+  }
+  const details = error.details.map((d) => ({ ...d, path: `${location}.${d.path}` }));
+  return new ValidationFailed(details);
+}
+
+class ValidationFailed extends BadRequestException {
+  constructor(readonly details: { path: string; message: string }[]) {
+    super(
+      errorBody(
+        details.length === 1 ? `Validation failed: ${details[0].path} ${trimName(details[0])}` : 'Validation failed',
+        CommonErrorCode.VALIDATION_FAILED,
+        { details },
+      ),
+    );
   }
 }
 
@@ -102,18 +135,7 @@ export function createValidationPipe({ fastPaths = true }: { fastPaths?: boolean
       transformOptions: { enableImplicitConversion: false },
       validationError: { target: false, value: false },
       stopAtFirstError: false,
-      exceptionFactory: (errors) => {
-        const details = flatten(errors);
-        return new BadRequestException(
-          errorBody(
-            details.length === 1
-              ? `Validation failed: ${details[0].path} ${trimName(details[0])}`
-              : 'Validation failed',
-            CommonErrorCode.VALIDATION_FAILED,
-            { details },
-          ),
-        );
-      },
+      exceptionFactory: (errors) => new ValidationFailed(flatten(errors)),
     },
     fastPaths,
   );
