@@ -8,6 +8,7 @@ import type { Options } from 'pino-http';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { jsonBodyMiddlewares } from './common/json-body.js';
 import { loggerParams } from './common/logger.js';
+import { answerMethodNotAllowed } from './common/method-not-allowed.js';
 import { leanRequestLogger } from './common/request-logger.js';
 import { setupOpenApi } from './common/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/request-context.js';
@@ -65,6 +66,7 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(filter);
+  answerMethodNotAllowed(app, filter);
   setupOpenApi(app, config);
   return app;
 }

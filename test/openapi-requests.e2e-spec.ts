@@ -43,7 +43,7 @@ describe(`requests generated from the OpenAPI document (seed ${SEED})`, () => {
   let pool: Record<string, number[]>;
   const usedKeys = new Set<string>();
   const failures: string[] = [];
-  const counts = { operations: 0, valid: 0, chained: 0, broken: 0, refusedAsDocumented: 0 };
+  const counts = { operations: 0, valid: 0, chained: 0, broken: 0, refusedAsDocumented: 0, wrongMethod: 0 };
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -277,10 +277,34 @@ describe(`requests generated from the OpenAPI document (seed ${SEED})`, () => {
       }
     }
 
-    const total = counts.valid + counts.chained + counts.broken;
+    // 4. a documented path with a method it does not have: 405, with the methods it has in Allow
+    const byPath = new Map<string, Set<string>>();
+    for (const op of operations) {
+      byPath.set(op.path, (byPath.get(op.path) ?? new Set()).add(op.method.toUpperCase()));
+    }
+    for (const [path, methods] of byPath) {
+      const method = generator.pick(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !methods.has(m)));
+      const res = await request(t.http)
+        [method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](path.replace(/\{\w+\}/g, '1'))
+        .set(callerHeaders);
+      counts.wrongMethod++;
+      const allow = String(res.headers.allow ?? '').split(/,\s*/);
+      if (
+        res.status !== 405 ||
+        (res.body as { code?: unknown }).code !== 'METHOD_NOT_ALLOWED' ||
+        typeof (res.body as { requestId?: unknown }).requestId !== 'string' ||
+        [...methods].some((m) => !allow.includes(m)) ||
+        allow.includes(method)
+      ) {
+        failures.push(`seed ${SEED}: ${method} ${path} → ${res.status} Allow: ${allow.join(', ')} ${JSON.stringify(res.body)}`);
+      }
+    }
+
+    const total = counts.valid + counts.chained + counts.broken + counts.wrongMethod;
     console.log(
       `OpenAPI generated requests (seed ${SEED}): ${counts.operations} operations, ${total} requests ` +
-        `(${counts.valid} valid, ${counts.chained} chained through links, ${counts.broken} breaking one rule), ` +
+        `(${counts.valid} valid, ${counts.chained} chained through links, ${counts.broken} breaking one rule, ` +
+        `${counts.wrongMethod} with a method the path does not have), ` +
         `${counts.refusedAsDocumented} refusals matched the document, ${failures.length} failures, ` +
         `${generator.fallbacks} values taken from examples`,
     );
