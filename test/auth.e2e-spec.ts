@@ -527,7 +527,9 @@ describe('authentication with an HS256 bearer (AUTH_JWT_SECRET)', () => {
     });
 
     it('refuses a malformed organizationId or path userId with 400, after authentication', async () => {
-      await refused(admin, 400, 'VALIDATION_FAILED', '1e3', { details: [expect.objectContaining({ path: 'query.organizationId' })] });
+      await refused(admin, 400, 'VALIDATION_FAILED', '1e3', {
+        details: [expect.objectContaining({ path: 'query.organizationId' })],
+      });
       await h.expectRefused(admin.headers, 400, 'VALIDATION_FAILED', {
         method: 'post',
         path: '/probe/rs/+5/admin',

@@ -66,17 +66,18 @@ describe(`requests generated from the OpenAPI document (seed ${SEED})`, () => {
       .expect(201);
     const invitedUserId = (invited.body as { data: { userId: number } }).data.userId;
     const other = await createAdmin(t.dataSource, t.config);
-    const callerEmail = (
-      (await t.dataSource.query(`SELECT email FROM users WHERE id = $1`, [admin.userId])) as { email: string }[]
-    )[0].email;
+    const [{ email: callerEmail }] = await t.dataSource.query<{ email: string }[]>(
+      `SELECT email FROM users WHERE id = $1`,
+      [admin.userId],
+    );
     await request(t.http)
       .post(invitePath(other.userId))
       .set(other.headers)
       .send({ email: callerEmail, scope: Scope.MEMBER, permissions: { group: 0, read: [], manage: [] } })
       .expect(201);
-    const invitations = (await t.dataSource.query(
+    const invitations = await t.dataSource.query<{ id: string }[]>(
       `SELECT id FROM user_organizations WHERE status = 'invited' ORDER BY id`,
-    )) as { id: string }[];
+    );
     const backoffice = await createUser(t.dataSource);
     backofficeHeaders = authHeaders(await tokensFor(t.dataSource, t.config, backoffice, { backoffice: true }));
     pool = {
@@ -154,7 +155,7 @@ describe(`requests generated from the OpenAPI document (seed ${SEED})`, () => {
       call = call.set(name, value);
     }
     const res = req.hasBody ? await call.send(req.body as object) : await call;
-    return { status: res.status, body: res.body as unknown, headers: res.headers as Record<string, string> };
+    return { status: res.status, body: res.body, headers: res.headers };
   }
 
   const describeRequest = (op: Operation, req: GeneratedRequest, answer: Answer) =>
@@ -198,8 +199,7 @@ describe(`requests generated from the OpenAPI document (seed ${SEED})`, () => {
     const answer = await send(op, req);
     counts.broken++;
     const body = answer.body as { code?: unknown; error?: unknown; requestId?: unknown; details?: { path: string }[] };
-    const related = (path: string) =>
-      path === req.at || path.startsWith(`${req.at}.`) || req.at.startsWith(`${path}.`);
+    const related = (path: string) => path === req.at || path.startsWith(`${req.at}.`) || req.at.startsWith(`${path}.`);
     const pointsAtIt = req.at === '' || (body.details ?? []).some((d) => related(d.path));
     if (
       answer.status === 400 &&
@@ -210,7 +210,9 @@ describe(`requests generated from the OpenAPI document (seed ${SEED})`, () => {
     ) {
       counts.refusedAsDocumented++;
     } else {
-      failures.push(`breaking "${req.rule}" (expected 400 ${req.code} at ${req.at || 'the body'}): ${describeRequest(op, req, answer)}`);
+      failures.push(
+        `breaking "${req.rule}" (expected 400 ${req.code} at ${req.at || 'the body'}): ${describeRequest(op, req, answer)}`,
+      );
     }
   }
 
@@ -231,7 +233,7 @@ describe(`requests generated from the OpenAPI document (seed ${SEED})`, () => {
         .filter(Boolean)
         .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], from.answer.body);
     }
-    return value === undefined || value === null ? undefined : String(value);
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
   }
 
   it('are answered as the document says, for every operation', async () => {
@@ -296,7 +298,9 @@ describe(`requests generated from the OpenAPI document (seed ${SEED})`, () => {
         [...methods].some((m) => !allow.includes(m)) ||
         allow.includes(method)
       ) {
-        failures.push(`seed ${SEED}: ${method} ${path} → ${res.status} Allow: ${allow.join(', ')} ${JSON.stringify(res.body)}`);
+        failures.push(
+          `seed ${SEED}: ${method} ${path} → ${res.status} Allow: ${allow.join(', ')} ${JSON.stringify(res.body)}`,
+        );
       }
     }
 

@@ -12,7 +12,4 @@ export const CURSOR_DESCRIPTION = "The previous page's `nextCursor` (opaque: cop
 
 /** A cursor query field of a DTO. */
 export const IsCursor = () =>
-  applyDecorators(
-    IsString(),
-    Matches(CURSOR_PATTERN, { message: 'cursor must be the nextCursor of a previous page' }),
-  );
+  applyDecorators(IsString(), Matches(CURSOR_PATTERN, { message: 'cursor must be the nextCursor of a previous page' }));

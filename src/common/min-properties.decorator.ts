@@ -30,7 +30,9 @@ export function minPropertiesOf(type: unknown): number | undefined {
 /** The validated body, or 400 when it names fewer fields than its class requires. */
 export function refuseTooFewProperties<T>(value: T, type: unknown): T {
   const rule =
-    typeof type === 'function' ? (Reflect.getMetadata(MIN_PROPERTIES, type) as MinPropertiesRule | undefined) : undefined;
+    typeof type === 'function'
+      ? (Reflect.getMetadata(MIN_PROPERTIES, type) as MinPropertiesRule | undefined)
+      : undefined;
   if (rule && value !== null && typeof value === 'object') {
     const present = Object.values(value).filter((v) => v !== undefined).length;
     if (present < rule.min) {

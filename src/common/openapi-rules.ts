@@ -12,6 +12,8 @@ import { minPropertiesOf } from './min-properties.decorator.js';
  */
 
 type Facts = Record<string, unknown>;
+/** A class the validation pipe builds from a request. */
+type DtoClass = new (...args: never[]) => unknown;
 type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
 
 /** What each class-validator rule means in JSON Schema terms; rules not listed add nothing. */
@@ -40,13 +42,13 @@ function typeOfAll(values: unknown[]): string | undefined {
   return undefined;
 }
 
-function rulesOf(dto: Function): ValidationMetadata[] {
+function rulesOf(dto: DtoClass): ValidationMetadata[] {
   return getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
 }
 
 /** The classes the handlers take (bodies and query objects) that carry validation rules. */
-function validatedParameterTypes(app: INestApplication): Set<Function> {
-  const found = new Set<Function>();
+function validatedParameterTypes(app: INestApplication): Set<DtoClass> {
+  const found = new Set<DtoClass>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
       const prototype = (wrapper.metatype as Type | null)?.prototype as object | undefined;
@@ -56,8 +58,8 @@ function validatedParameterTypes(app: INestApplication): Set<Function> {
       for (const name of Object.getOwnPropertyNames(prototype)) {
         const types = (Reflect.getMetadata('design:paramtypes', prototype, name) ?? []) as unknown[];
         for (const type of types) {
-          if (typeof type === 'function' && rulesOf(type).length > 0) {
-            found.add(type);
+          if (typeof type === 'function' && rulesOf(type as DtoClass).length > 0) {
+            found.add(type as DtoClass);
           }
         }
       }
@@ -70,22 +72,22 @@ function validatedParameterTypes(app: INestApplication): Set<Function> {
  * The class of a nested object (`@ValidateNested()` + `@Type()`), as class-transformer builds
  * it: from an empty object, or from the first item of an array of them.
  */
-function nestedTypeOf(dto: Function, property: string): Function | undefined {
+function nestedTypeOf(dto: DtoClass, property: string): DtoClass | undefined {
   for (const sample of [{}, [{}]]) {
-    const built = (plainToInstance(dto as Type, { [property]: sample }) as Record<string, unknown>)[property];
+    const built = (plainToInstance(dto, { [property]: sample }) as Record<string, unknown>)[property];
     const item = Array.isArray(built) ? (built[0] as unknown) : built;
     const type = (item as object | undefined)?.constructor;
     if (type && type !== Object && type !== Array) {
-      return type;
+      return type as DtoClass;
     }
   }
   return undefined;
 }
 
 /** Every validated class reachable from the handlers' parameters, nested ones included. */
-function validatedTypes(app: INestApplication): Set<Function> {
-  const all = new Set<Function>();
-  const visit = (dto: Function) => {
+function validatedTypes(app: INestApplication): Set<DtoClass> {
+  const all = new Set<DtoClass>();
+  const visit = (dto: DtoClass) => {
     if (all.has(dto)) {
       return;
     }
@@ -104,7 +106,7 @@ function validatedTypes(app: INestApplication): Set<Function> {
 }
 
 /** Adds each validator's rule to the `@ApiProperty` of its field (items for `each` rules). */
-function documentRules(dto: Function): void {
+function documentRules(dto: DtoClass): void {
   const byProperty = new Map<string, { own: Facts; items: Facts }>();
   for (const rule of rulesOf(dto)) {
     const facts = rule.name === undefined ? undefined : FACTS[rule.name]?.((rule.constraints ?? []) as unknown[]);
@@ -129,7 +131,7 @@ function documentRules(dto: Function): void {
  * class (so they reach both the component schemas and the query parameters made from query
  * objects). Idempotent: the same facts are merged again on each build.
  */
-export function documentValidationRules(app: INestApplication): Set<Function> {
+export function documentValidationRules(app: INestApplication): Set<DtoClass> {
   const types = validatedTypes(app);
   types.forEach(documentRules);
   return types;
@@ -139,7 +141,7 @@ export function documentValidationRules(app: INestApplication): Set<Function> {
  * After: what the global ValidationPipe enforces on every validated class (no unknown fields:
  * `whitelist` + `forbidNonWhitelisted`), and each class's `@MinProperties`.
  */
-export function closeValidatedSchemas(document: OpenAPIObject, types: Set<Function>): void {
+export function closeValidatedSchemas(document: OpenAPIObject, types: Set<DtoClass>): void {
   const schemas = document.components?.schemas ?? {};
   for (const dto of types) {
     const schema = schemas[dto.name] as Record<string, unknown> | undefined;

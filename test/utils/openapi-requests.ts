@@ -91,7 +91,12 @@ export class RequestGenerator {
     this.ajv = new Ajv({ strict: false, allErrors: false });
     addFormats(this.ajv);
     this.jsf = createGeneratorSync({ seed, maxItems: 4, optionalsProbability: 0.5, maxDepth: 6 });
-    this.jsfFull = createGeneratorSync({ seed: (seed ^ 0x5bd1e995) >>> 0, minItems: 1, maxItems: 3, alwaysFakeOptionals: true });
+    this.jsfFull = createGeneratorSync({
+      seed: (seed ^ 0x5bd1e995) >>> 0,
+      minItems: 1,
+      maxItems: 3,
+      alwaysFakeOptionals: true,
+    });
     this.operations = [];
     for (const [path, item] of Object.entries(document.paths)) {
       for (const method of METHODS) {
@@ -111,10 +116,10 @@ export class RequestGenerator {
               name: param.name,
               in: param.in,
               required: param.required === true,
-              schema: this.resolve(toJsonSchema(param.schema ?? {}, true) as Schema),
+              schema: this.resolve(toJsonSchema(param.schema ?? {}, true)),
             };
           }),
-          body: bodySchema ? this.resolve(toJsonSchema(bodySchema, true) as Schema) : undefined,
+          body: bodySchema ? this.resolve(toJsonSchema(bodySchema, true)) : undefined,
           bodyRequired: body?.required === true,
           links: Object.fromEntries(
             Object.entries(op.responses).map(([status, response]) => [
@@ -148,7 +153,8 @@ export class RequestGenerator {
       rest.allOf = allOf;
     }
     for (const [key, value] of Object.entries(rest)) {
-      merged[key] = key === 'properties' ? this.resolveProperties(value as Record<string, unknown>) : this.resolve(value);
+      merged[key] =
+        key === 'properties' ? this.resolveProperties(value as Record<string, unknown>) : this.resolve(value);
     }
     return merged;
   }
@@ -229,7 +235,12 @@ export class RequestGenerator {
       for (const [rule, value] of this.badStrings(p.schema, p.in)) {
         const request = base();
         request.params[p.in][p.name] = value;
-        broken.push({ ...request, rule: `${p.in} ${p.name}: ${rule}`, at: `${p.in}.${p.name}`, code: 'VALIDATION_FAILED' });
+        broken.push({
+          ...request,
+          rule: `${p.in} ${p.name}: ${rule}`,
+          at: `${p.in}.${p.name}`,
+          code: 'VALIDATION_FAILED',
+        });
       }
     }
     if (op.body) {
