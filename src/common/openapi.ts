@@ -148,7 +148,8 @@ function addCommonResponses(document: OpenAPIObject): void {
               in: 'header',
               required: false,
               description:
-                'Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true)',
+                'Makes a retry safe: the same key and request within 24 h replays the first response (with ' +
+                'Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400.',
               schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN_SOURCE },
             },
           ];
