@@ -88,9 +88,9 @@ function requestLogger(config: AppConfig): RequestHandler {
  *
  * Without it, keep-alive clients (a load balancer's) went on sending on their open connections
  * after the server stopped accepting new ones, so the drain never ended: the process waited out
- * SHUTDOWN_GRACE_MS, exited 1 and cut the requests in flight (found by the reliability suite,
- * issue #6). Setting it only on requests that arrive after the signal was not enough: a request
- * already running at the signal (waiting on a lock, say) was answered keep-alive after the
+ * SHUTDOWN_GRACE_MS, exited 1 and cut the requests in flight (found by the reliability suite).
+ * Setting it only on requests that arrive after the signal was not enough: a request already
+ * running at the signal (waiting on a lock, say) was answered keep-alive after the
  * listener had closed; its client reused the connection at once, just as the server closed it
  * as idle, and that next request was reset without the server ever reading it. So the requests
  * in flight are tracked (one Set entry each, dropped when the response closes) to be marked too.
@@ -143,7 +143,7 @@ export function closeIdleConnectionsUntilExit(server: HttpServer): void {
 /**
  * A middleware that only sets fixed headers (helmet with static options), run once on a
  * stand-in response to learn them, then replayed on every response: the same headers without
- * a dozen middlewares per request (issue #7). One that does anything else, or not at once,
+ * a dozen middlewares per request. One that does anything else, or not at once,
  * is kept as it is.
  */
 export function staticHeaders(middleware: RequestHandler): RequestHandler {

@@ -11,7 +11,7 @@ import { addMembership, authHeaders, createOrganization, createUser, tokensFor }
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 /**
- * The authentication matrix of CONTRACT §3 and issue #3, against the real app (AppModule +
+ * The authentication matrix, against the real app (AppModule +
  * configureApp) with a test-only probe controller behind the same global guard. Every
  * rejection asserts the status, the `{ error, code }` body, that no token comes back, and that
  * nothing was written.

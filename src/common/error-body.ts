@@ -12,7 +12,7 @@ export class ErrorDetail {
   message!: string;
 }
 
-/** The body of every error response (CONTRACT §5). */
+/** The body of every error response. */
 export class ErrorBody {
   @ApiProperty({ description: 'Human-readable message', example: 'Validation failed' })
   error!: string;

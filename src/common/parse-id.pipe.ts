@@ -16,7 +16,7 @@ export function parseId(value: unknown): number | undefined {
 
 /**
  * Strict path/query id pipe. Nest's ParseIntPipe accepts `1e3`, `+5`, `5.0` and rounds
- * 9007199254740993 (PITFALLS: validation); this one does not.
+ * 9007199254740993; this one does not.
  */
 @Injectable()
 export class ParseIdPipe implements PipeTransform<unknown, number> {

@@ -23,7 +23,7 @@ function flatten(errors: ValidationError[], parent = ''): { path: string; messag
  * parameters with `+value` before the parameter's own pipe runs, so `ParseIdPipe` would only
  * ever see numbers (`1e3`, `+5`, `5.0`, ` 7` already turned into integers, and every id
  * refused because it is no longer a string). Parameters reach their pipes as the strings
- * they came as (PITFALLS: validation); DTO bodies are still transformed.
+ * they came as; DTO bodies are still transformed.
  */
 class StrictValidationPipe extends ValidationPipe {
   constructor(
@@ -123,7 +123,7 @@ export function isSafeIntList(value: unknown, max: number): value is number[] {
 
 /**
  * Whitelist, forbid unknown fields, and no implicit conversion: a JSON `"1"` is not the
- * number 1 (PITFALLS: validation).
+ * number 1 (implicit conversion turns `"1"`, `true` and `" 2 "` into valid numbers).
  */
 export function createValidationPipe({ fastPaths = true }: { fastPaths?: boolean } = {}): ValidationPipe {
   return new StrictValidationPipe(

@@ -55,7 +55,7 @@ export class IdempotentReplay extends Error {
  *
  * A global guard after AuthGuard (it keys on the caller), not an interceptor: one global
  * interceptor puts Nest's rxjs chain on every request of every route, ~6 % of the CPU of an
- * invite, which almost never carries a key (issue #7). The answer is stored, or the key
+ * invite, which almost never carries a key. The answer is stored, or the key
  * released, when the response body is handed to `res.json()`, before it is sent.
  */
 @Injectable()

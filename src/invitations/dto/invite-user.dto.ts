@@ -21,7 +21,7 @@ export class InviteUserDto {
     enum: ROLE_IDS,
     example: 'member',
   })
-  // Present means validated: null is refused, unlike @IsOptional() (PITFALLS: validation).
+  // Present means validated: null is refused, unlike @IsOptional(), which lets null through.
   @ValidateIf((o: InviteUserDto) => o.roleId !== undefined)
   @IsString()
   @IsIn([...ROLE_IDS], { message: 'roleId must be one of "1", "admin", "2", "member"' })

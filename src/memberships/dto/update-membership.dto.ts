@@ -9,8 +9,8 @@ import { PermissionsDto } from './permissions.dto.js';
 
 /**
  * A change to a membership: any of the three fields, at least one. `scope` and
- * `permissions` may not be null (`@IsOptional()` would let null through, PITFALLS:
- * validation); `professionId: null` clears the profession. `{}` is refused (NOTHING_TO_UPDATE).
+ * `permissions` may not be null (`@IsOptional()` would let null through);
+ * `professionId: null` clears the profession. `{}` is refused (NOTHING_TO_UPDATE).
  */
 @MinProperties(1, {
   code: MembershipErrorCode.NOTHING_TO_UPDATE,
