@@ -88,7 +88,7 @@ describe(`requests generated from the OpenAPI document (seed ${SEED})`, () => {
       invitationId: invitations.map((row) => Number(row.id)),
       membershipId: [],
     };
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     try {
