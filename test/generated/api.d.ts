@@ -1290,7 +1290,7 @@ export interface operations {
                 organizationId?: number;
             };
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1436,7 +1436,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1737,7 +1737,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1855,7 +1855,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1979,7 +1979,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2122,7 +2122,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2265,7 +2265,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2425,7 +2425,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2585,7 +2585,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3192,7 +3192,7 @@ export interface operations {
             header?: {
                 /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3346,7 +3346,7 @@ export interface operations {
             header?: {
                 /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3520,7 +3520,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3970,7 +3970,7 @@ export interface operations {
             header?: {
                 /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4127,7 +4127,7 @@ export interface operations {
             header?: {
                 /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4303,7 +4303,7 @@ export interface operations {
             header?: {
                 /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
