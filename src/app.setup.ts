@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { jsonBodyMiddlewares } from './common/json-body.js';
+import { answerMethodNotAllowed } from './common/method-not-allowed.js';
 import { BULK_INVITE_BODY } from './invitations/dto/bulk-invite.dto.js';
 import { setupOpenApi } from './common/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/request-context.js';
@@ -60,6 +61,7 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
   }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(filter);
+  answerMethodNotAllowed(app, filter);
   setupOpenApi(app, config);
   return app;
 }

@@ -271,7 +271,7 @@ describe('audit trail (listBoAuditEvents)', () => {
       .query({ from: '2024-02-01T00:00:00Z', to: '2024-01-01T00:00:00Z' })
       .set(bo)
       .expect(400);
-    expect(res.body.details).toEqual([{ path: 'from', message: 'must not be after to' }]);
+    expect(res.body.details).toEqual([{ path: 'query.from', message: 'must not be after to' }]);
   });
 
   it('answers 401 without credentials and 403 without the backoffice role', async () => {

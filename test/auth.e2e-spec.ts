@@ -12,7 +12,7 @@ import { addMembership, authHeaders, createOrganization, createUser, tokensFor }
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 /**
- * The authentication matrix of CONTRACT §3 and issue #3, against the real app (AppModule +
+ * The authentication matrix, against the real app (AppModule +
  * configureApp) with a test-only probe controller behind the same global guard. Every
  * rejection asserts the status, the `{ error, code }` body, that no token comes back, and that
  * nothing was written.
@@ -528,11 +528,13 @@ describe('authentication with an HS256 bearer (AUTH_JWT_SECRET)', () => {
     });
 
     it('refuses a malformed organizationId or path userId with 400, after authentication', async () => {
-      await refused(admin, 400, 'INVALID_PATH_PARAMETER', '1e3', { details: expect.any(Array) });
-      await h.expectRefused(admin.headers, 400, 'INVALID_PATH_PARAMETER', {
+      await refused(admin, 400, 'VALIDATION_FAILED', '1e3', {
+        details: [expect.objectContaining({ path: 'query.organizationId' })],
+      });
+      await h.expectRefused(admin.headers, 400, 'VALIDATION_FAILED', {
         method: 'post',
         path: '/probe/rs/+5/admin',
-        extra: { details: expect.any(Array) },
+        extra: { details: [expect.objectContaining({ path: 'path.userId' })] },
       });
       await h.expectRefused({}, 401, 'BEARER_MISSING', { method: 'post', path: '/probe/rs/1e3/admin' });
     });

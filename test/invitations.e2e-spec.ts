@@ -274,11 +274,11 @@ describe('invitations: the invite routes', () => {
       it('takes only the number form of ids in the path and query, and 400s the rest', async () => {
         for (const bad of ['1e3', '+5', '5.0', '9007199254740993', ' 1']) {
           const res = await invite(valid(), admin.headers, `${invitePath(bad as unknown as number)}`).expect(400);
-          expect(res.body.code).toBe('INVALID_PATH_PARAMETER');
+          expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'path.userId' }] });
         }
         for (const bad of ['01', '1e3', 'abc', '9007199254740992']) {
           const res = await invite(valid(), admin.headers, `${invitePath()}?organizationId=${bad}`).expect(400);
-          expect(res.body.code).toBe('INVALID_PATH_PARAMETER');
+          expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'query.organizationId' }] });
         }
       });
 

@@ -144,7 +144,7 @@ describe('registrations (createRegisterUserOrganization, restore)', () => {
       'answers 400 for the path id %j',
       async (bad) => {
         const res = await register(encodeURIComponent(bad), 1).expect(400);
-        expect(res.body).toMatchObject({ code: 'INVALID_PATH_PARAMETER', details: [{ path: 'userId' }] });
+        expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'path.userId' }] });
         await register(1, encodeURIComponent(bad)).expect(400);
       },
     );

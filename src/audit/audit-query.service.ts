@@ -50,7 +50,7 @@ export class AuditQueryService {
     if (from && to && from.getTime() > to.getTime()) {
       throw new BadRequestException(
         errorBody('from must not be after to', CommonErrorCode.VALIDATION_FAILED, {
-          details: [{ path: 'from', message: 'must not be after to' }],
+          details: [{ path: 'query.from', message: 'must not be after to' }],
         }),
       );
     }

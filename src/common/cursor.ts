@@ -17,7 +17,11 @@ export function decodeCursor(cursor: string | undefined): number | undefined {
   const match = /^v1:(-?[0-9]{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   const id = match ? Number(match[1]) : NaN;
   if (!Number.isSafeInteger(id)) {
-    throw new BadRequestException(errorBody('The cursor is not valid', CommonErrorCode.VALIDATION_FAILED));
+    throw new BadRequestException(
+      errorBody('The cursor is not valid', CommonErrorCode.VALIDATION_FAILED, {
+        details: [{ path: 'query.cursor', message: 'is not the nextCursor of a previous page' }],
+      }),
+    );
   }
   return id;
 }

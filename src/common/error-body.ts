@@ -1,7 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class ErrorDetail {
-  @ApiProperty({ description: 'Path of the offending field', example: 'permissions.read.0' })
+  @ApiProperty({
+    description:
+      'The offending body field (`permissions.read.0`), or parameter by location and name (`path.userId`, `query.limit`, `header.If-Match`)',
+    example: 'permissions.read.0',
+  })
   path!: string;
 
   @ApiProperty({ description: 'What is wrong with it', example: 'must be an integer' })

@@ -2,7 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { BEARER_SECURITY_SCHEME, SESSION_SECURITY_SCHEME, SESSION_TOKEN_HEADER } from '../auth/auth.constants.js';
 import type { AppConfig } from '../config/config.js';
+import { IDEMPOTENCY_KEY_PATTERN_SOURCE } from '../idempotency/idempotency.guard.js';
 import { ErrorBody } from './error-body.js';
+import { addLinks } from './openapi-links.js';
+import { closeValidatedSchemas, documentValidationRules } from './openapi-rules.js';
 
 const DESCRIPTION = `
 Memberships of people in organizations: an organization's admins invite people by email,
@@ -20,8 +23,27 @@ list each offending field in \`details\`. Every response carries \`x-request-id\
 
 **Bodies.** JSON only (\`application/json\`, else 415), at most 16 KiB (else 413). Unknown fields
 are rejected. Path ids are decimal integers within ±9007199254740991.
+
+**Bad input.** A malformed body field, path, query or header parameter is 400 \`VALIDATION_FAILED\`;
+each entry of \`details\` names one: body fields by their path (\`permissions.read.0\`), parameters
+by their location and name (\`path.userId\`, \`query.organizationId\`, \`header.If-Match\`).
+
+**Links.** Responses link to the operations that read, change or end what they return
+(OpenAPI \`links\`), and lists to their next page.
 `.trim();
 
+/**
+ * The document, from the controllers' and DTOs' decorators, then completed in four steps:
+ * 1. before the scan, each validator's rule (type, bounds, pattern, enum, lengths, items) is
+ *    added to its field's `@ApiProperty` (openapi-rules.ts), so the schemas and the query
+ *    parameters made from DTOs state what the validators enforce;
+ * 2. the schemas of validated classes get `additionalProperties: false` (the global pipe
+ *    refuses unknown fields) and their `@MinProperties` (openapi-rules.ts);
+ * 3. the answers and headers every route shares (addCommonResponses below: 400, 401, 413,
+ *    415, 429, 500, 503, `Idempotency-Key` with its pattern, 409/422 of idempotency);
+ * 4. links between the operations that create a resource and those that read, change or end
+ *    it (openapi-links.ts).
+ */
 export function buildOpenApiDocument(app: INestApplication, config: AppConfig): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('users-organizations')
@@ -50,13 +72,16 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
       },
       SESSION_SECURITY_SCHEME,
     );
+  const validated = documentValidationRules(app);
   const document = SwaggerModule.createDocument(app, builder.build(), {
     // Paths are documented without the prefix; the server URL above carries it.
     ignoreGlobalPrefix: true,
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
     extraModels: [ErrorBody],
   });
+  closeValidatedSchemas(document, validated);
   addCommonResponses(document);
+  addLinks(document);
   if (config.http.prefix) {
     // health sits outside API_PREFIX
     for (const [path, item] of Object.entries(document.paths)) {
@@ -123,8 +148,9 @@ function addCommonResponses(document: OpenAPIObject): void {
               in: 'header',
               required: false,
               description:
-                'Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true)',
-              schema: { type: 'string', maxLength: 255 },
+                'Makes a retry safe: the same key and request within 24 h replays the first response (with ' +
+                'Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400.',
+              schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN_SOURCE },
             },
           ];
           add(409, 'Conflict (or a request with this Idempotency-Key is still running)');

@@ -52,7 +52,7 @@ describe('ParseIdPipe', () => {
     expect(pipe.transform('0', param())).toBe(0);
   });
 
-  it.each(REJECTED)('answers %p with 400 INVALID_PATH_PARAMETER naming the parameter', (value) => {
+  it.each(REJECTED)('answers %p with 400 VALIDATION_FAILED naming the parameter and its location', (value) => {
     let caught: unknown;
     try {
       pipe.transform(value, param('userId'));
@@ -63,10 +63,21 @@ describe('ParseIdPipe', () => {
     const e = caught as BadRequestException;
     expect(e.getStatus()).toBe(400);
     expect(e.getResponse()).toEqual({
-      error: expect.stringContaining('userId must be a decimal integer'),
-      code: 'INVALID_PATH_PARAMETER',
-      details: [{ path: 'userId', message: expect.any(String) }],
+      error: expect.stringContaining('path.userId must be a decimal integer'),
+      code: 'VALIDATION_FAILED',
+      details: [{ path: 'path.userId', message: expect.any(String) }],
     });
+  });
+
+  it('names a query parameter as such', () => {
+    expect(() => pipe.transform('1e3', query('organizationId'))).toThrow(
+      expect.objectContaining({
+        response: expect.objectContaining({
+          code: 'VALIDATION_FAILED',
+          details: [{ path: 'query.organizationId', message: expect.any(String) }],
+        }),
+      }),
+    );
   });
 
   it('does not echo the offending value', () => {

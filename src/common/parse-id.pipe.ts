@@ -1,13 +1,13 @@
-import { BadRequestException, Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
-import { CommonErrorCode } from './error-codes.js';
-import { errorBody } from './error-body.js';
+import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { invalidParameter, locationOf } from './invalid-parameter.js';
+import { SAFE_INTEGER_PATTERN } from './safe-integer.js';
 
-// Decimal integers only: no sign other than '-', no exponent, no decimals, no blanks.
-const DECIMAL_INTEGER = /^-?(?:0|[1-9][0-9]{0,15})$/;
-
-/** Parses a decimal integer id in -(2^53-1)..2^53-1 from its string, or fails with 400. */
+/**
+ * Parses a decimal integer id in -(2^53-1)..2^53-1 from its string: no sign other than '-', no
+ * exponent, no decimals, no blanks, no leading zeros (the pattern the OpenAPI document states).
+ */
 export function parseId(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !DECIMAL_INTEGER.test(value)) {
+  if (typeof value !== 'string' || !SAFE_INTEGER_PATTERN.test(value)) {
     return undefined;
   }
   const n = Number(value);
@@ -23,15 +23,10 @@ export class ParseIdPipe implements PipeTransform<unknown, number> {
   transform(value: unknown, metadata: ArgumentMetadata): number {
     const id = parseId(value);
     if (id === undefined) {
-      const name = metadata.data ?? 'id';
-      throw new BadRequestException(
-        errorBody(
-          `${name} must be a decimal integer between -9007199254740991 and 9007199254740991`,
-          CommonErrorCode.INVALID_PATH_PARAMETER,
-          {
-            details: [{ path: name, message: 'must be a decimal integer in the safe integer range' }],
-          },
-        ),
+      throw invalidParameter(
+        locationOf(metadata) ?? 'path',
+        metadata.data ?? 'id',
+        'must be a decimal integer between -9007199254740991 and 9007199254740991',
       );
     }
     return id;

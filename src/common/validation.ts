@@ -1,8 +1,10 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { BadRequestException, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { CommonErrorCode } from './error-codes.js';
 import { errorBody } from './error-body.js';
+import { locationOf } from './invalid-parameter.js';
+import { refuseTooFewProperties } from './min-properties.decorator.js';
 
 export interface ValidationDetail {
   path: string;
@@ -28,6 +30,41 @@ class StrictValidationPipe extends ValidationPipe {
   protected override transformPrimitive(value: unknown): unknown {
     return value;
   }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    return super.transform(value, metadata).then(
+      (valid) => refuseTooFewProperties(valid, metadata.metatype),
+      (error: unknown) => {
+        throw withLocation(error, metadata);
+      },
+    );
+  }
+}
+
+/**
+ * A query (or path) DTO's errors name their fields as any other malformed parameter does
+ * (`query.limit`); body fields keep their plain paths. The exception factory cannot know
+ * where its DTO came from, so the paths are completed here.
+ */
+function withLocation(error: unknown, metadata: ArgumentMetadata): unknown {
+  const location = locationOf(metadata);
+  if (!location || !(error instanceof ValidationFailed)) {
+    return error;
+  }
+  const details = error.details.map((d) => ({ ...d, path: `${location}.${d.path}` }));
+  return new ValidationFailed(details);
+}
+
+class ValidationFailed extends BadRequestException {
+  constructor(readonly details: ValidationDetail[]) {
+    super(
+      errorBody(
+        details.length === 1 ? `Validation failed: ${details[0].path} ${trimName(details[0])}` : 'Validation failed',
+        CommonErrorCode.VALIDATION_FAILED,
+        { details },
+      ),
+    );
+  }
 }
 
 /**
@@ -43,16 +80,7 @@ export function createValidationPipe(): ValidationPipe {
     transformOptions: { enableImplicitConversion: false },
     validationError: { target: false, value: false },
     stopAtFirstError: false,
-    exceptionFactory: (errors) => {
-      const details = flatten(errors);
-      return new BadRequestException(
-        errorBody(
-          details.length === 1 ? `Validation failed: ${details[0].path} ${trimName(details[0])}` : 'Validation failed',
-          CommonErrorCode.VALIDATION_FAILED,
-          { details },
-        ),
-      );
-    },
+    exceptionFactory: (errors) => new ValidationFailed(flatten(errors)),
   });
 }
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  BadRequestException,
   ConflictException,
   Injectable,
   Logger,
@@ -10,17 +9,19 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { errorBody } from '../common/error-body.js';
+import { invalidParameter } from '../common/invalid-parameter.js';
 import { IdempotencyService } from './idempotency.service.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** 1 to 255 visible ASCII characters (the OpenAPI document states this pattern). */
+export const IDEMPOTENCY_KEY_PATTERN_SOURCE = '^[\\x21-\\x7e]{1,255}$';
+const KEY_PATTERN = new RegExp(IDEMPOTENCY_KEY_PATTERN_SOURCE);
 const METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Response headers a replay must carry again. */
 const KEPT_HEADERS = ['etag', 'location'];
 
 export enum IdempotencyErrorCode {
-  INVALID_IDEMPOTENCY_KEY = 'INVALID_IDEMPOTENCY_KEY',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
 }
@@ -54,7 +55,7 @@ export class IdempotentReplay extends Error {
  *
  * A global guard after AuthGuard (it keys on the caller), not an interceptor: one global
  * interceptor puts Nest's rxjs chain on every request of every route, ~6 % of the CPU of an
- * invite, which almost never carries a key (issue #7). The answer is stored, or the key
+ * invite, which almost never carries a key. The answer is stored, or the key
  * released, when the response body is handed to `res.json()`, before it is sent.
  */
 @Injectable()
@@ -71,12 +72,7 @@ export class IdempotencyGuard implements CanActivate {
       return true;
     }
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-      throw new BadRequestException(
-        errorBody(
-          'Idempotency-Key must be 1 to 255 visible ASCII characters',
-          IdempotencyErrorCode.INVALID_IDEMPOTENCY_KEY,
-        ),
-      );
+      throw invalidParameter('header', 'Idempotency-Key', 'must be 1 to 255 visible ASCII characters');
     }
     const userId = req.auth.userId;
     // the raw body as parsed (a guard runs before the validation pipe), as the interceptor saw it

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ApiPathId, PathId } from '../common/path-id.decorator.js';
+import { CURSOR_DESCRIPTION, CURSOR_PATTERN } from '../common/cursor-param.js';
+import { ApiPathId, ApiQueryId, PathId } from '../common/path-id.decorator.js';
 import { INVITATION_BUDGET } from '../rate-limit/rate-limit.constants.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import {
@@ -35,7 +36,13 @@ import { InviteUserResponseDto } from './dto/invite-user-response.dto.js';
 import { InviteUserDto } from './dto/invite-user.dto.js';
 import { InvitationErrorCode } from './invitation-error-codes.js';
 import { InvitationsService } from './invitations.service.js';
-import { ParseCursorPipe, ParseFlagPipe, ParseLimitPipe } from './list-query.pipes.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  ParseCursorPipe,
+  ParseFlagPipe,
+  ParseLimitPipe,
+} from './list-query.pipes.js';
 
 /** Error response examples: `{ name: [code, message] }`, shown under the response in Swagger UI. */
 function errorExamples(examples: Record<string, [string, string]>) {
@@ -55,8 +62,8 @@ const VALIDATION_400 = {
   ...errorExamples({
     validation: ['VALIDATION_FAILED', 'Validation failed: email must be an email address such as test@mail.com'],
     pathId: [
-      'INVALID_PATH_PARAMETER',
-      'userId must be a decimal integer between -9007199254740991 and 9007199254740991',
+      'VALIDATION_FAILED',
+      'Validation failed: path.userId must be a decimal integer between -9007199254740991 and 9007199254740991',
     ],
   }),
 };
@@ -166,12 +173,7 @@ export class InvitationsController {
     ].join('\n'),
   })
   @ApiPathId('userId', 'The caller’s user id (decimal integer)')
-  @ApiQuery({
-    name: 'organizationId',
-    required: false,
-    description: 'The organization to invite into (decimal integer)',
-    example: 1,
-  })
+  @ApiQueryId('organizationId', 'The organization to invite into (decimal integer)')
   @ApiBody({
     type: CreateInviteUserOrganizationDto,
     description: 'Details required to create invite user organization',
@@ -378,13 +380,23 @@ export class InvitationsController {
     ].join('\n'),
   })
   @ApiPathId('userId', 'The caller’s user id (decimal integer)')
-  @ApiQuery({ name: 'limit', required: false, description: 'Page size, 1..100 (default 20)', example: 20 })
-  @ApiQuery({ name: 'cursor', required: false, description: 'The previous page’s `nextCursor`' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: `Page size, 1 to ${MAX_PAGE_SIZE}`,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, example: 20 },
+  })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    description: CURSOR_DESCRIPTION,
+    schema: { type: 'string', pattern: CURSOR_PATTERN.source, example: 'djE6NDI' },
+  })
   @ApiQuery({
     name: 'includeExpired',
     required: false,
-    description: 'Also list expired invitations (true/false, default false)',
-    enum: ['true', 'false'],
+    description: 'Also list expired invitations',
+    schema: { type: 'boolean', default: false },
   })
   @ApiOkResponse({ description: 'One page of invitations', type: InvitationListResponseDto })
   @ApiBadRequestResponse(VALIDATION_400)

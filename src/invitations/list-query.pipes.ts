@@ -1,16 +1,12 @@
-import { BadRequestException, Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
-import { CommonErrorCode } from '../common/error-codes.js';
-import { errorBody } from '../common/error-body.js';
+import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { CURSOR_PATTERN } from '../common/cursor-param.js';
+import { invalidParameter, locationOf } from '../common/invalid-parameter.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-const invalid = (name: string, message: string) =>
-  new BadRequestException(
-    errorBody(`Validation failed: ${name} ${message}`, CommonErrorCode.VALIDATION_FAILED, {
-      details: [{ path: name, message }],
-    }),
-  );
+const invalid = (metadata: ArgumentMetadata, fallback: string, message: string) =>
+  invalidParameter(locationOf(metadata) ?? 'query', metadata.data ?? fallback, message);
 
 /** `limit`: a decimal integer 1..100, default 20. */
 @Injectable()
@@ -21,7 +17,7 @@ export class ParseLimitPipe implements PipeTransform<unknown, number> {
     }
     const n = typeof value === 'string' && /^[0-9]{1,3}$/.test(value) ? Number(value) : NaN;
     if (!(n >= 1 && n <= MAX_PAGE_SIZE)) {
-      throw invalid(metadata.data ?? 'limit', `must be an integer between 1 and ${MAX_PAGE_SIZE}`);
+      throw invalid(metadata, 'limit', `must be an integer between 1 and ${MAX_PAGE_SIZE}`);
     }
     return n;
   }
@@ -37,19 +33,19 @@ export class ParseFlagPipe implements PipeTransform<unknown, boolean> {
     if (value === 'true') {
       return true;
     }
-    throw invalid(metadata.data ?? 'flag', 'must be true or false');
+    throw invalid(metadata, 'flag', 'must be true or false');
   }
 }
 
-/** `cursor`: an opaque string of bounded length (decoded by the service). */
+/** `cursor`: a previous page's `nextCursor` (decoded by the service). */
 @Injectable()
 export class ParseCursorPipe implements PipeTransform<unknown, string | undefined> {
   transform(value: unknown, metadata: ArgumentMetadata): string | undefined {
     if (value === undefined) {
       return undefined;
     }
-    if (typeof value !== 'string' || value.length > 64) {
-      throw invalid(metadata.data ?? 'cursor', 'must be a cursor returned by a previous page');
+    if (typeof value !== 'string' || !CURSOR_PATTERN.test(value)) {
+      throw invalid(metadata, 'cursor', 'must be the nextCursor of a previous page');
     }
     return value;
   }

@@ -23,7 +23,7 @@ import { ApiIfMatch, ETAG_HEADER_DOC, IfMatch } from './if-match.decorator.js';
 import { MEMBER_EXAMPLE, PAGE_EXAMPLE, UPDATE_EXAMPLES } from './openapi-examples.js';
 import { ApiPathId, PathId } from '../common/path-id.decorator.js';
 
-const BAD_QUERY = 'A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED)';
+const BAD_QUERY = 'A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it)';
 const NO_MEMBERSHIP = 'The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND)';
 const LIST_DESCRIPTION =
   'Filters: `status` (`invited` = pending invitations, `active` = members), `scope`, `email` (case-insensitive ' +
@@ -119,7 +119,7 @@ export class BackofficeMembershipsController {
     example: { data: MEMBER_EXAMPLE },
   })
   @ApiBadRequestResponse({
-    description: `${BAD_QUERY}; the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH)`,
+    description: `${BAD_QUERY}; the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (VALIDATION_FAILED)`,
     type: ErrorBody,
   })
   @ApiNotFoundResponse({ description: NO_MEMBERSHIP, type: ErrorBody })
@@ -165,7 +165,7 @@ export class BackofficeMembershipsController {
       data: { ...MEMBER_EXAMPLE, endReason: 'removed', endedBy: 1, version: 3, deletedAt: '2024-12-10T09:00:00.000Z' },
     },
   })
-  @ApiBadRequestResponse({ description: `${BAD_QUERY}; If-Match is malformed (INVALID_IF_MATCH)`, type: ErrorBody })
+  @ApiBadRequestResponse({ description: `${BAD_QUERY}; If-Match is malformed (VALIDATION_FAILED)`, type: ErrorBody })
   @ApiNotFoundResponse({ description: NO_MEMBERSHIP, type: ErrorBody })
   @ApiConflictResponse({ description: 'It would remove the last active ADMIN (LAST_ADMIN)', type: ErrorBody })
   async deleteBoUserOrganization(

@@ -2,7 +2,7 @@ import { applyDecorators, createParamDecorator, type ExecutionContext } from '@n
 import { ApiHeader, ApiPreconditionFailedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ErrorBody } from '../common/error-body.js';
-import { parseIfMatch } from './if-match.js';
+import { IF_MATCH_PATTERN_SOURCE, parseIfMatch } from './if-match.js';
 
 /** The versions `If-Match` accepts, or undefined (absent or `*`); 400 when malformed. */
 export const IfMatch = createParamDecorator((_data: unknown, ctx: ExecutionContext): number[] | undefined =>
@@ -17,8 +17,9 @@ export const ApiIfMatch = () =>
       required: false,
       description:
         'The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, ' +
-        'nothing changes and the answer is 412. Without it, the change applies to whatever is current.',
-      example: '"1"',
+        'nothing changes and the answer is 412. Without it, the change applies to whatever is current. ' +
+        '`*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400.',
+      schema: { type: 'string', pattern: IF_MATCH_PATTERN_SOURCE, example: '"1"' },
     }),
     ApiPreconditionFailedResponse({
       description: 'If-Match names a version that is no longer current (PRECONDITION_FAILED)',

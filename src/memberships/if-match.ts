@@ -1,38 +1,39 @@
-import { BadRequestException } from '@nestjs/common';
-import { errorBody } from '../common/error-body.js';
-import { MembershipErrorCode } from './membership-error-codes.js';
+import { invalidParameter } from '../common/invalid-parameter.js';
 
 /** The strong entity tag of a membership: its version, quoted (RFC 9110 §8.8.3). */
 export const etagOf = (version: number): string => `"${version}"`;
 
 const MAX_TAGS = 16;
-const ENTITY_TAG = /^"([0-9]{1,9})"$/;
+const TAG = '"[0-9]{1,9}"';
+
+/**
+ * What `If-Match` may hold (RFC 9110 §13.1.1): `*`, or a list of 1 to 16 quoted strong entity
+ * tags of this API (`"3"`, `"3", "4"`). A bare number, a weak `W/"3"` or an empty value are
+ * refused. The OpenAPI document states this same pattern.
+ */
+export const IF_MATCH_PATTERN_SOURCE = `^(?:\\*|${TAG}(?:[ \\t]*,[ \\t]*${TAG}){0,${MAX_TAGS - 1}})$`;
+const IF_MATCH = new RegExp(IF_MATCH_PATTERN_SOURCE);
+const TAGS = /"([0-9]{1,9})"/g;
 
 /**
  * `If-Match` → the versions it accepts; undefined when absent or `*` (the update then
- * proceeds unconditionally). A list (`"3", "4"`) matches any of its tags. Only quoted strong
- * entity tags are taken: a bare number, a weak `W/"3"` or anything else is refused (400).
+ * proceeds unconditionally). A list matches any of its tags; weak tags never match a strong
+ * comparison, so `W/"3"` is refused like any other malformed value.
  */
 export function parseIfMatch(header: string | string[] | undefined): number[] | undefined {
   if (header === undefined) {
     return undefined;
   }
-  const value = (Array.isArray(header) ? header.join(',') : header).trim();
-  if (value === '' || value === '*') {
+  const value = (Array.isArray(header) ? header.join(', ') : header).trim();
+  if (!IF_MATCH.test(value)) {
+    throw invalidParameter(
+      'header',
+      'If-Match',
+      'must be * or entity tags from the ETag header of this API, such as "3"',
+    );
+  }
+  if (value === '*') {
     return undefined;
   }
-  const parts = value.split(',');
-  const versions = parts.map((part) => {
-    const match = ENTITY_TAG.exec(part.trim());
-    if (!match || parts.length > MAX_TAGS) {
-      throw new BadRequestException(
-        errorBody(
-          'If-Match must be an entity tag from this API\'s ETag header, such as "3", or *',
-          MembershipErrorCode.INVALID_IF_MATCH,
-        ),
-      );
-    }
-    return Number(match[1]);
-  });
-  return versions;
+  return Array.from(value.matchAll(TAGS), (match) => Number(match[1]));
 }

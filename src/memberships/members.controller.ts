@@ -28,7 +28,7 @@ const ADMIN_FORBIDDEN =
   'The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the ' +
   'organization (NOT_ORGANIZATION_ADMIN)';
 const BAD_REQUEST =
-  'A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller ' +
+  'A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller ' +
   'administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED)';
 const CALLER = 'Unique identifier of the caller (must be the user of the tokens)';
 
@@ -120,7 +120,7 @@ export class MembersController {
     example: { data: MEMBER_EXAMPLE },
   })
   @ApiBadRequestResponse({
-    description: `${BAD_REQUEST}; the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH)`,
+    description: `${BAD_REQUEST}; the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (VALIDATION_FAILED)`,
     type: ErrorBody,
   })
   @ApiForbiddenResponse({
@@ -175,7 +175,7 @@ export class MembersController {
       data: { ...MEMBER_EXAMPLE, endReason: 'removed', endedBy: 3, version: 3, deletedAt: '2024-12-10T09:00:00.000Z' },
     },
   })
-  @ApiBadRequestResponse({ description: `${BAD_REQUEST}; If-Match is malformed (INVALID_IF_MATCH)`, type: ErrorBody })
+  @ApiBadRequestResponse({ description: `${BAD_REQUEST}; If-Match is malformed (VALIDATION_FAILED)`, type: ErrorBody })
   @ApiForbiddenResponse({ description: ADMIN_FORBIDDEN, type: ErrorBody })
   @ApiNotFoundResponse({
     description: 'The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND)',
@@ -224,7 +224,7 @@ export class MembersController {
     },
   })
   @ApiBadRequestResponse({
-    description: 'A path id is invalid (INVALID_PATH_PARAMETER), or If-Match is malformed (INVALID_IF_MATCH)',
+    description: 'A path id or If-Match is malformed (VALIDATION_FAILED, `details` naming it)',
     type: ErrorBody,
   })
   @ApiForbiddenResponse({ description: 'The path userId is not the caller (NOT_THE_CALLER)', type: ErrorBody })

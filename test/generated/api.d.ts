@@ -448,7 +448,7 @@ export interface components {
     schemas: {
         ErrorDetail: {
             /**
-             * @description Path of the offending field
+             * @description The offending body field (`permissions.read.0`), or parameter by location and name (`path.userId`, `query.limit`, `header.If-Match`)
              * @example permissions.read.0
              */
             path: string;
@@ -596,15 +596,14 @@ export interface components {
         };
         CreateInviteUserOrganizationDto: {
             /**
-             * Format: email
-             * @description Email of the profile.
+             * @description Email of the profile (ASCII, at most 250 characters, the pattern below).
              * @example test@mail.com
              */
             email: string;
             /**
              * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER. A number: "1" is refused.
              * @example 1
-             * @enum {number}
+             * @enum {integer}
              */
             scope: 1 | 2;
             /**
@@ -692,8 +691,7 @@ export interface components {
         };
         InviteUserDto: {
             /**
-             * Format: email
-             * @description The email address of the user to invite
+             * @description The email address of the user to invite (ASCII, at most 250 characters, the pattern below)
              * @example new.person@example.com
              */
             email: string;
@@ -1167,7 +1165,7 @@ export interface operations {
                 to?: string;
                 /** @description Page size, 1 to 200 */
                 limit?: number;
-                /** @description The previous page's `nextCursor` */
+                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
                 cursor?: string;
             };
             header?: never;
@@ -1289,10 +1287,10 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description The organization to invite into (decimal integer) */
-                organizationId?: unknown;
+                organizationId?: number;
             };
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1438,7 +1436,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1566,12 +1564,12 @@ export interface operations {
     getInvitationsUserOrganization: {
         parameters: {
             query?: {
-                /** @description Page size, 1..100 (default 20) */
+                /** @description Page size, 1 to 100 */
                 limit?: number;
-                /** @description Also list expired invitations (true/false, default false) */
-                includeExpired?: "true" | "false";
-                /** @description The previous page’s `nextCursor` */
-                cursor?: unknown;
+                /** @description Also list expired invitations */
+                includeExpired?: boolean;
+                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -1739,7 +1737,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1857,7 +1855,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1981,7 +1979,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2124,7 +2122,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2267,7 +2265,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2427,7 +2425,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2587,7 +2585,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2755,7 +2753,7 @@ export interface operations {
                 includeDeleted?: boolean;
                 /** @description Page size, 1 to 200 */
                 limit?: number;
-                /** @description The previous page's `nextCursor` */
+                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
                 cursor?: string;
             };
             header?: never;
@@ -2839,7 +2837,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberPageDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2917,7 +2915,7 @@ export interface operations {
                 includeDeleted?: boolean;
                 /** @description Page size, 1 to 200 */
                 limit?: number;
-                /** @description The previous page's `nextCursor` */
+                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
                 cursor?: string;
             };
             header?: never;
@@ -3001,7 +2999,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberPageDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3123,7 +3121,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3192,9 +3190,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3250,7 +3248,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED); If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it); If-Match is malformed (VALIDATION_FAILED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3346,9 +3344,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3408,7 +3406,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (VALIDATION_FAILED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3522,7 +3520,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3582,7 +3580,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED), or the body is invalid */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the body is invalid */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3696,7 +3694,7 @@ export interface operations {
                 includeDeleted?: boolean;
                 /** @description Page size, 1 to 200 */
                 limit?: number;
-                /** @description The previous page's `nextCursor` */
+                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
                 cursor?: string;
                 /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
                 organizationId?: number;
@@ -3782,7 +3780,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberPageDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3898,7 +3896,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3970,9 +3968,9 @@ export interface operations {
                 organizationId?: number;
             };
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4028,7 +4026,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); If-Match is malformed (VALIDATION_FAILED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4127,9 +4125,9 @@ export interface operations {
                 organizationId?: number;
             };
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4189,7 +4187,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (VALIDATION_FAILED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4303,9 +4301,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4361,7 +4359,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id is invalid (INVALID_PATH_PARAMETER), or If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id or If-Match is malformed (VALIDATION_FAILED, `details` naming it) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -6,10 +6,13 @@ import type { NextFunction, Request, Response } from 'express';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-/** OpenAPI 3.0 schemas → JSON Schema: `nullable` becomes a `null` alternative. */
-function toJsonSchema(schema: unknown): unknown {
+/**
+ * OpenAPI 3.0 schemas → JSON Schema: `nullable` becomes a `null` alternative. `example` is
+ * dropped unless kept on purpose (the request generator falls back to it).
+ */
+export function toJsonSchema(schema: unknown, keepExamples = false): unknown {
   if (Array.isArray(schema)) {
-    return schema.map(toJsonSchema);
+    return schema.map((s) => toJsonSchema(s, keepExamples));
   }
   if (schema === null || typeof schema !== 'object') {
     return schema;
@@ -19,10 +22,12 @@ function toJsonSchema(schema: unknown): unknown {
   for (const [key, value] of Object.entries(rest)) {
     if (key === '$ref' && typeof value === 'string') {
       converted.$ref = value.replace('#/components/schemas/', 'doc#/components/schemas/');
-    } else if (key === 'example' || key === 'examples') {
+    } else if (key === 'examples' || (key === 'example' && !keepExamples)) {
       continue;
+    } else if (key === 'example') {
+      converted[key] = value;
     } else {
-      converted[key] = toJsonSchema(value);
+      converted[key] = toJsonSchema(value, keepExamples);
     }
   }
   if (nullable === true) {

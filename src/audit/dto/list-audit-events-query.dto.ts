@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { CURSOR_DESCRIPTION, IsCursor } from '../../common/cursor-param.js';
 import { IsSafeInt } from '../../common/safe-int.decorator.js';
 import { idFromQuery, intFromQuery } from '../../memberships/dto/query-values.js';
 
@@ -91,9 +92,8 @@ export class ListAuditEventsQueryDto {
   @Max(MAX_AUDIT_PAGE_SIZE)
   limit?: number;
 
-  @ApiPropertyOptional({ description: "The previous page's `nextCursor`", example: 'djE6MTA', maxLength: 64 })
+  @ApiPropertyOptional({ description: CURSOR_DESCRIPTION, example: 'djE6MTA' })
   @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @IsCursor()
   cursor?: string;
 }

@@ -4,15 +4,12 @@ import { IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { IsSafeInt } from '../../common/safe-int.decorator.js';
 import { SCOPES, type Scope } from '../../memberships/membership.constants.js';
 import { PermissionsDto } from '../../memberships/dto/permissions.dto.js';
-import { EMAIL_MAX_LENGTH, EMAIL_PATTERN_SOURCE, IsInviteeEmail } from './email-address.js';
+import { IsInviteeEmail } from './email-address.js';
 
 /** Body of `createInviteUserOrganization` (seed `invite-user-organization.txt`). */
 export class CreateInviteUserOrganizationDto {
   @ApiProperty({
-    description: 'Email of the profile.',
-    format: 'email',
-    maxLength: EMAIL_MAX_LENGTH,
-    pattern: EMAIL_PATTERN_SOURCE,
+    description: 'Email of the profile (ASCII, at most 250 characters, the pattern below).',
     example: 'test@mail.com',
   })
   @IsInviteeEmail()

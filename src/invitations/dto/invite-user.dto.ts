@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, ValidateIf } from 'class-validator';
 import { IsDecimalIdString } from './decimal-id-string.js';
-import { EMAIL_MAX_LENGTH, EMAIL_PATTERN_SOURCE, IsInviteeEmail } from './email-address.js';
+import { IsInviteeEmail } from './email-address.js';
 
 export const ROLE_IDS = ['1', 'admin', '2', 'member'] as const;
 export type RoleId = (typeof ROLE_IDS)[number];
@@ -9,10 +9,7 @@ export type RoleId = (typeof ROLE_IDS)[number];
 /** Body of `inviteUser` (seed `invite-user-doit-style.txt`). */
 export class InviteUserDto {
   @ApiProperty({
-    description: 'The email address of the user to invite',
-    format: 'email',
-    maxLength: EMAIL_MAX_LENGTH,
-    pattern: EMAIL_PATTERN_SOURCE,
+    description: 'The email address of the user to invite (ASCII, at most 250 characters, the pattern below)',
     example: 'new.person@example.com',
   })
   @IsInviteeEmail()
@@ -24,7 +21,7 @@ export class InviteUserDto {
     enum: ROLE_IDS,
     example: 'member',
   })
-  // Present means validated: null is refused, unlike @IsOptional() (PITFALLS: validation).
+  // Present means validated: null is refused, unlike @IsOptional(), which lets null through.
   @ValidateIf((o: InviteUserDto) => o.roleId !== undefined)
   @IsString()
   @IsIn([...ROLE_IDS], { message: 'roleId must be one of "1", "admin", "2", "member"' })
@@ -34,7 +31,6 @@ export class InviteUserDto {
     description:
       "The id of the organization to assign the user to, as a decimal string. Default: the session token's organization, else the only organization the caller administers.",
     example: '1',
-    pattern: '^-?(0|[1-9][0-9]{0,15})$',
   })
   @ValidateIf((o: InviteUserDto) => o.organizationId !== undefined)
   @IsString()

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CURSOR_DESCRIPTION, IsCursor } from '../../common/cursor-param.js';
 import { MEMBERSHIP_STATUSES, SCOPES, Scope, type MembershipStatus } from '../membership.constants.js';
 import { booleanFromQuery, intFromQuery } from './query-values.js';
 
@@ -66,13 +67,8 @@ export class ListMembershipsQueryDto {
   @Max(MAX_PAGE_SIZE)
   limit?: number;
 
-  @ApiPropertyOptional({
-    description: "The previous page's `nextCursor`",
-    example: 'djE6NDI',
-    maxLength: 64,
-  })
+  @ApiPropertyOptional({ description: CURSOR_DESCRIPTION, example: 'djE6NDI' })
   @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @IsCursor()
   cursor?: string;
 }
