@@ -28,6 +28,7 @@ const PGBENCH_VALUES: Record<string, string> = {
   sealedToken: ':sealed',
   sessionId: ':sid',
   requestId: ':rid',
+  sendEmail: 'true',
 };
 
 /**

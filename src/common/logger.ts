@@ -4,6 +4,9 @@ import { requestIdFor } from './request-context.js';
 
 const UNSERIALIZED_REQUEST = 'unserializedRequest';
 
+/** An invitation link's token is a credential: request lines keep the URL without its value. */
+export const withoutToken = (url: string): string => url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+
 /**
  * JSON logs (pino) carrying the request id; credentials are redacted at the logger.
  *
@@ -41,7 +44,7 @@ export function loggerParams(config: AppConfig): Params {
         req: (req: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: req.url && withoutToken(req.url),
           headers: req.headers,
         }),
         [UNSERIALIZED_REQUEST]: () => undefined,

@@ -90,10 +90,11 @@ const schema = z.object({
   BACKOFFICE_ROLE: z.string().min(1).default('backoffice'),
 
   INVITATION_TTL: duration('7d'),
-  INVITATION_ACCEPT_URL: z
-    .string()
-    .default('http://localhost:3000/invitations/accept?token={token}')
-    .refine((v) => v.includes('{token}'), 'must contain {token}, where the invitation token goes'),
+  // Unset: the service's own accept page (see loadConfig)
+  INVITATION_ACCEPT_URL: optionalString.refine(
+    (v) => v === undefined || v.includes('{token}'),
+    'must contain {token}, where the invitation token goes',
+  ),
   INVITATION_RESEND_LIMIT: int(3, 1, 1000),
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default('Memberships <no-reply@localhost>'),
@@ -112,6 +113,7 @@ const schema = z.object({
   RATE_LIMIT_ORGANIZATION_PER_MINUTE: int(300, 1),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: int(30, 1),
   RATE_LIMIT_AUTH_BLOCK_SECONDS: int(60, 1),
+  RATE_LIMIT_PREVIEW_PER_MINUTE: int(20, 1),
   REDIS_URL: optionalString,
 });
 
@@ -216,7 +218,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     invitations: {
       ttlSeconds: e.INVITATION_TTL,
-      acceptUrl: e.INVITATION_ACCEPT_URL,
+      // The page this service serves at /invitations/accept (outside API_PREFIX), where a fresh
+      // start answers it: PUBLIC_URL, else localhost on PORT.
+      acceptUrl:
+        e.INVITATION_ACCEPT_URL ??
+        `${(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')}/invitations/accept?token={token}`,
       resendLimitPerHour: e.INVITATION_RESEND_LIMIT,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, dir: e.MAIL_DIR },
@@ -227,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       organizationPerMinute: e.RATE_LIMIT_ORGANIZATION_PER_MINUTE,
       authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
       authFailureBlockSeconds: e.RATE_LIMIT_AUTH_BLOCK_SECONDS,
+      previewPerMinute: e.RATE_LIMIT_PREVIEW_PER_MINUTE,
     },
   };
 }

@@ -49,6 +49,13 @@ export interface InvitationViewRow extends JoinedMembershipRow {
   mail_last_error: string | null;
 }
 
+/** An invitation as its token holder sees it: names, and what its state depends on. */
+export interface InvitationPreviewRow extends JoinedMembershipRow {
+  inviter_email: string | null;
+  expired: boolean;
+  inviter_has_authority: boolean;
+}
+
 export interface InviteParams {
   email: string;
   /** Asked for (query parameter, else the session's), or null for the caller's only one. */
@@ -63,6 +70,8 @@ export interface InviteParams {
   sealedToken: string;
   sessionId: string;
   requestId: string;
+  /** false: no email is queued (the caller hands the link over itself). */
+  sendEmail: boolean;
 }
 
 /** What the invite statement answered: no row: the caller is not the ADMIN of exactly one organization. */
@@ -91,6 +100,15 @@ export interface MembershipListQuery {
   status?: string;
   scope?: number;
   email?: string;
+  /** Live invitations only: `pending` (not yet past their expiry) or `expired`. */
+  state?: 'pending' | 'expired';
+  invitedBy?: number;
+}
+
+/** A list item: the membership, names, and whether a live invitation is past its expiry. */
+export interface ListedMembership extends JoinedMembership {
+  /** `invitation_expires_at <= now()`, by the database's clock. */
+  expired: boolean;
 }
 
 /** An instant as the audit trail writes it from JavaScript: `Date.prototype.toISOString()`. */
@@ -109,6 +127,16 @@ const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\
 /** An active ADMIN membership row of alias `uo` (the one predicate, in SQL). */
 const ACTIVE_ADMIN = (uo: string) =>
   `${uo}.scope = ${Scope.ADMIN} AND ${uo}.status = 'active' AND ${uo}.deleted_at IS NULL`;
+
+/**
+ * The inviter of invitation `uo` is still an active ADMIN of its organization, as a live user
+ * (true when backoffice invited): an invitation lives no longer than its inviter's authority.
+ */
+const INVITER_HAS_AUTHORITY = (uo: string) => `(${uo}.invited_by IS NULL OR EXISTS (
+                SELECT 1 FROM user_organizations a
+                  JOIN users au ON au.id = a.user_id AND au.deleted_at IS NULL
+                 WHERE a.user_id = ${uo}.invited_by AND a.organization_id = ${uo}.organization_id AND ${ACTIVE_ADMIN('a')}
+              ))`;
 
 /** Marks the pending mails of membership `$1` cancelled (and drops their sealed token). */
 const CANCEL_MAILS_CTE = `
@@ -135,7 +163,8 @@ const CANCEL_MAILS_CTE = `
  *   completion before the insert, so the row has left the live index by then.
  * - `membership`: the invitation. The partial unique index on live memberships decides
  *   conflicts (23505 → 409), so concurrent identical invites give one row.
- * - `mail`: its email in the outbox, with the sealed token ($10).
+ * - `mail`: its email in the outbox, with the sealed token ($10), unless the caller delivers
+ *   the link itself ($13 false).
  * - `audit`: `invitation.expired` (when one retired) then `invitation.created`.
  *
  * It answers one row whenever the caller is the ADMIN of exactly one organization (with the
@@ -156,6 +185,7 @@ export const INVITE_STATEMENT: Statement = {
     'sealedToken',
     'sessionId',
     'requestId',
+    'sendEmail',
   ],
   text: `
   WITH admin AS (
@@ -200,6 +230,7 @@ export const INVITE_STATEMENT: Statement = {
                               'scope', m.scope, 'expiresAt', m.invitation_expires_at),
            $10::text
       FROM membership m, invitee i, target t
+     WHERE $13::boolean
     RETURNING id
   ), audit AS (
     INSERT INTO audit_events
@@ -266,6 +297,14 @@ const INVITATION_VIEW_SQL = `
 
 const JOINED_SQL = `
   SELECT ${membershipColumns('uo')}, u.email, o.name AS organization_name
+    FROM user_organizations uo
+    JOIN users u ON u.id = uo.user_id
+    JOIN organizations o ON o.id = uo.organization_id`;
+
+/** The joined rows of a list, each saying whether a live invitation is past its expiry. */
+const LIST_SQL = `
+  SELECT ${membershipColumns('uo')}, u.email, o.name AS organization_name,
+         COALESCE(uo.invitation_expires_at <= now(), false) AS expired
     FROM user_organizations uo
     JOIN users u ON u.id = uo.user_id
     JOIN organizations o ON o.id = uo.organization_id`;
@@ -373,6 +412,7 @@ export class MembershipRepository {
       params.sealedToken,
       params.sessionId,
       params.requestId,
+      params.sendEmail,
     ]);
     const row = rows[0];
     if (!row) {
@@ -434,11 +474,7 @@ export class MembershipRepository {
               COALESCE(uo.invitation_expires_at <= now(), false) AS expired,
               EXISTS (SELECT 1 FROM organizations o WHERE o.id = uo.organization_id AND o.deleted_at IS NOT NULL)
                 AS organization_deleted,
-              (uo.invited_by IS NULL OR EXISTS (
-                SELECT 1 FROM user_organizations a
-                  JOIN users au ON au.id = a.user_id AND au.deleted_at IS NULL
-                 WHERE a.user_id = uo.invited_by AND a.organization_id = uo.organization_id AND ${ACTIVE_ADMIN('a')}
-              )) AS inviter_has_authority,
+              ${INVITER_HAS_AUTHORITY('uo')} AS inviter_has_authority,
               ${window} AS retry_after_seconds
          FROM user_organizations uo
         WHERE ${'id' in target ? 'uo.id = $1' : 'uo.invitation_token_hash = $1'}
@@ -461,7 +497,10 @@ export class MembershipRepository {
     };
   }
 
-  /** A new token and expiry for an invitation, its unsent mails cancelled and a new one queued. */
+  /**
+   * A new token and expiry for an invitation, its unsent mails cancelled and, unless the
+   * caller delivers the link itself (`sendEmail` false), a new one queued.
+   */
   async renewInvitation(
     tx: Queryable,
     params: {
@@ -471,9 +510,10 @@ export class MembershipRepository {
       mailKind: string;
       sealedToken: string;
       resentBy: number;
+      sendEmail: boolean;
     },
-  ): Promise<{ membership: Membership; mailId: number }> {
-    const rows = await tx.query<MembershipRow & { mail_id: string }>(
+  ): Promise<{ membership: Membership; mailId: number | null }> {
+    const rows = await tx.query<MembershipRow & { mail_id: string | null }>(
       `WITH m AS (
          UPDATE user_organizations uo
             SET invitation_token_hash = $2, invitation_expires_at = now() + $3 * interval '1 second',
@@ -490,13 +530,23 @@ export class MembershipRepository {
            JOIN users u ON u.id = m.user_id
            JOIN organizations o ON o.id = m.organization_id
            LEFT JOIN users inviter ON inviter.id = $6
+          WHERE $7::boolean
          RETURNING id
        )
        SELECT m.*, (SELECT id FROM mail) AS mail_id, (SELECT count(*) FROM cancelled)::int AS cancelled_mails
          FROM m`,
-      [params.id, params.tokenHash, params.ttlSeconds, params.mailKind, params.sealedToken, params.resentBy],
+      [
+        params.id,
+        params.tokenHash,
+        params.ttlSeconds,
+        params.mailKind,
+        params.sealedToken,
+        params.resentBy,
+        params.sendEmail,
+      ],
     );
-    return { membership: rowToMembership(rows[0]), mailId: Number(rows[0].mail_id) };
+    const mailId = rows[0].mail_id;
+    return { membership: rowToMembership(rows[0]), mailId: mailId === null ? null : Number(mailId) };
   }
 
   /** The invitation becomes an active membership; its user, if only invited, becomes active. */
@@ -567,6 +617,42 @@ export class MembershipRepository {
       [id],
     );
     return rows[0];
+  }
+
+  /**
+   * The invitation a token opens, for anybody holding the token (any state), in a live
+   * organization; undefined for an unknown token.
+   */
+  async invitationByTokenHash(tokenHash: string): Promise<InvitationPreviewRow | undefined> {
+    const rows = await this.sql.read<InvitationPreviewRow>(
+      `SELECT ${membershipColumns('uo')}, u.email, o.name AS organization_name, inviter.email AS inviter_email,
+              COALESCE(uo.invitation_expires_at <= now(), false) AS expired,
+              ${INVITER_HAS_AUTHORITY('uo')} AS inviter_has_authority
+         FROM user_organizations uo
+         JOIN users u ON u.id = uo.user_id
+         JOIN organizations o ON o.id = uo.organization_id AND o.deleted_at IS NULL
+         LEFT JOIN users inviter ON inviter.id = uo.invited_by
+        WHERE uo.invitation_token_hash = $1 AND uo.invitation_expires_at IS NOT NULL`,
+      [tokenHash],
+    );
+    return rows[0];
+  }
+
+  /**
+   * The id of the live invitation (pending, or expired and not yet retired) of an address in
+   * an organization: the address compared after ASCII lower-casing, stored non-ASCII
+   * addresses never matching. undefined when there is none.
+   */
+  async liveInvitationIdByEmail(tx: Queryable, organizationId: number, email: string): Promise<number | undefined> {
+    const rows = await tx.query<{ id: string }>(
+      `SELECT uo.id
+         FROM user_organizations uo
+         JOIN users u ON u.id = uo.user_id
+        WHERE uo.organization_id = $1 AND lower(u.email) = lower($2) AND ${ASCII_EMAIL('u')}
+          AND uo.status = 'invited' AND uo.deleted_at IS NULL`,
+      [organizationId, email],
+    );
+    return rows[0] === undefined ? undefined : Number(rows[0].id);
   }
 
   /** The invitee's own pending invitations (expired ones on request), newest first. */
@@ -729,7 +815,7 @@ export class MembershipRepository {
   async list(
     owner: MembershipOwner,
     query: MembershipListQuery,
-  ): Promise<{ items: JoinedMembership[]; nextCursor: string | null }> {
+  ): Promise<{ items: ListedMembership[]; nextCursor: string | null }> {
     const after = decodeCursor(query.cursor);
     const params: unknown[] = [];
     const where: string[] = [];
@@ -749,6 +835,14 @@ export class MembershipRepository {
     if (query.scope !== undefined) {
       where.push(`uo.scope = ${param(query.scope)}`);
     }
+    if (query.state !== undefined) {
+      where.push(
+        `uo.status = 'invited' AND uo.deleted_at IS NULL AND uo.invitation_expires_at ${query.state === 'expired' ? '<=' : '>'} now()`,
+      );
+    }
+    if (query.invitedBy !== undefined) {
+      where.push(`uo.invited_by = ${param(query.invitedBy)}`);
+    }
     if (query.email !== undefined) {
       where.push(`lower(u.email) LIKE ${param(`${escapeLike(query.email.toLowerCase())}%`)} ESCAPE '\\'`);
     }
@@ -760,8 +854,8 @@ export class MembershipRepository {
         ? `uo.id > ${param(after)}`
         : `uo.id >= (SELECT min(earliest.id) FROM user_organizations earliest WHERE earliest.${ownerColumn} = ${ownerParam})`,
     );
-    const rows = await this.sql.read<JoinedMembershipRow>(
-      `${JOINED_SQL}
+    const rows = await this.sql.read<JoinedMembershipRow & { expired: boolean }>(
+      `${LIST_SQL}
         WHERE ${where.join(' AND ')}
         ORDER BY uo.id
         LIMIT ${param(query.limit + 1)}`,
@@ -771,6 +865,9 @@ export class MembershipRepository {
       rows.map((row) => ({ id: Number(row.id), row })),
       query.limit,
     );
-    return { items: page.items.map(({ row }) => joined(row)), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map(({ row }) => ({ ...joined(row), expired: row.expired })),
+      nextCursor: page.nextCursor,
+    };
   }
 }
