@@ -32,7 +32,7 @@ describeWithBrowser('the accept page in a browser, from a received invitation em
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
     });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await t?.close();
