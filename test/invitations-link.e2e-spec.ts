@@ -139,6 +139,25 @@ describe('invitations by link, preview, accept page, revoke by email, list state
       }
     });
 
+    it('never stores the token for an Idempotency-Key: a replay answers without the link', async () => {
+      const key = `link-${Date.now()}`;
+      const send = () =>
+        request(t.http)
+          .post(`${BASE}/rs/na/${admin.userId}/invite?sendEmail=false`)
+          .set(admin.headers)
+          .set('Idempotency-Key', key)
+          .send({ email: 'idempotent.link@example.com', scope: 2, permissions: { group: 0, read: [], manage: [] } });
+      const first = await send().expect(201);
+      const token = first.body.invitation.token as string;
+      expect(token).toMatch(TOKEN_SHAPE);
+      const replay = await send().expect(201);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body).toEqual({ data: first.body.data });
+      const stored = JSON.stringify(await t.dataSource.query(`SELECT * FROM idempotency_keys`));
+      expect(stored).toContain('idempotent.link@example.com');
+      expect(stored).not.toContain(token);
+    });
+
     it('resend with sendEmail=false issues a new token the same way: old link unknown, no mail', async () => {
       const { body } = await inviteByLink();
       const first = body.invitation;

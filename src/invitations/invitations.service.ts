@@ -12,6 +12,7 @@ import type { AuthContext } from '../auth/auth-context.js';
 import { decodeCursor, pageOf } from '../common/cursor.js';
 import { CommonErrorCode } from '../common/error-codes.js';
 import { errorBody } from '../common/error-body.js';
+import { shownOnce } from '../common/shown-once.js';
 import { parseId } from '../common/parse-id.pipe.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -129,7 +130,8 @@ export class InvitationsService {
       },
       requestId,
     );
-    return { data: toMembershipData(membership), ...(link && { invitation: link }) };
+    const answer: InviteUserOrganizationResponseDto = { data: toMembershipData(membership) };
+    return link ? shownOnce({ ...answer, invitation: link }, ['invitation']) : answer;
   }
 
   async inviteUser(
@@ -151,7 +153,7 @@ export class InvitationsService {
       },
       requestId,
     );
-    return {
+    const answer: InviteUserResponseDto = {
       message: link
         ? `Invitation created; no email was sent: hand invitation.acceptUrl to ${inviteeEmail}`
         : `Invitation created; an email to ${inviteeEmail} is on its way`,
@@ -162,8 +164,8 @@ export class InvitationsService {
         organizationId: String(membership.organizationId),
         status: 'invited',
       },
-      ...(link && { invitation: link }),
     };
+    return link ? shownOnce({ ...answer, invitation: link }, ['invitation']) : answer;
   }
 
   /**
@@ -321,7 +323,10 @@ export class InvitationsService {
       return { view: (await this.memberships.invitationView(row.id, tx))!, renewed: after };
     });
     if (!sendEmail) {
-      return { data: toInvitationDto(view, { showMailError: true }), invitation: this.linkOf(renewed, token) };
+      return shownOnce(
+        { data: toInvitationDto(view, { showMailError: true }), invitation: this.linkOf(renewed, token) },
+        ['invitation'],
+      );
     }
     this.mail.kick();
     return { data: toInvitationDto(view, { showMailError: true }) };
