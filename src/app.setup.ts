@@ -56,6 +56,8 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
         { path: 'health/live', method: RequestMethod.GET },
         { path: 'health/ready', method: RequestMethod.GET },
         { path: 'metrics', method: RequestMethod.GET },
+        // the invitation email's page, where INVITATION_ACCEPT_URL points by default
+        { path: 'invitations/accept', method: RequestMethod.GET },
       ],
     });
   }

@@ -30,6 +30,7 @@ const PGBENCH_VALUES: Record<string, string> = {
   sessionHash: ':sid',
   requestId: ':rid',
   outboxId: 'gen_random_uuid()',
+  sendEmail: 'true',
 };
 
 /**

@@ -23,7 +23,7 @@ describe('request logs', () => {
     const log = pinoHttp(options, sink);
     server = createServer((req, res) => {
       log(req, res);
-      res.statusCode = req.url === '/boom' ? 500 : 401;
+      res.statusCode = req.url === '/boom' ? 500 : req.url?.startsWith('/invitations/accept') ? 404 : 401;
       res.end('{}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -50,5 +50,27 @@ describe('request logs', () => {
     expect(output).not.toContain('signature-never-logged');
     expect(output).not.toContain('eyJzdWIiOiI0MiJ9');
     expect(output).not.toContain('eyJ1c2VySWQiOjQyfQ');
+  });
+
+  it('never write an invitation token: not from a body, not from the accept page URL', async () => {
+    const { port } = server.address() as AddressInfo;
+    const token = 'mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m';
+    output = '';
+    await fetch(`http://127.0.0.1:${port}/users-organizations/v1/invitations/preview`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    await fetch(`http://127.0.0.1:${port}/invitations/accept?lang=en&token=${token}&x=1`);
+    await new Promise((resolve) => setImmediate(resolve));
+    const entries = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { req: { url: string } });
+    expect(entries.map((e) => e.req.url)).toEqual([
+      '/users-organizations/v1/invitations/preview',
+      '/invitations/accept?lang=en&token=[redacted]&x=1',
+    ]);
+    expect(output).not.toContain(token);
   });
 });

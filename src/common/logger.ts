@@ -2,6 +2,9 @@ import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/config.js';
 import { requestIdFor } from './request-context.js';
 
+/** An invitation link's token is a credential: request lines keep the URL without its value. */
+export const withoutToken = (url: string): string => url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+
 /**
  * JSON logs (pino, through nestjs-pino and pino-http) carrying the request id; credentials are
  * redacted at the logger, so no token reaches a log line.
@@ -39,7 +42,7 @@ export function loggerParams(config: AppConfig): Params {
         req: (req: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: req.url && withoutToken(req.url),
           headers: req.headers,
         }),
       },

@@ -368,6 +368,26 @@ describe('loadConfig', () => {
       expect(loadConfig({ AUTH_CLOCK_TOLERANCE_S: '0' }).auth.clockToleranceSeconds).toBe(0);
     });
   });
+
+  describe('INVITATION_ACCEPT_URL', () => {
+    it("defaults to the service's own accept page, on its port or its public origin", () => {
+      expect(loadConfig({}).invitations.acceptUrl).toBe('http://localhost:3000/invitations/accept?token={token}');
+      expect(loadConfig({ PORT: '8080' }).invitations.acceptUrl).toBe(
+        'http://localhost:8080/invitations/accept?token={token}',
+      );
+      expect(loadConfig({ PUBLIC_URL: 'https://members.example.com/' }).invitations.acceptUrl).toBe(
+        'https://members.example.com/invitations/accept?token={token}',
+      );
+    });
+
+    it('takes a URL with {token} and refuses one without', () => {
+      const url = 'https://app.example.com/join?t={token}';
+      expect(loadConfig({ INVITATION_ACCEPT_URL: url }).invitations.acceptUrl).toBe(url);
+      expect(configError(() => loadConfig({ INVITATION_ACCEPT_URL: 'https://app.example.com/join' }))).toMatch(
+        /INVITATION_ACCEPT_URL/,
+      );
+    });
+  });
 });
 
 describe('parseDurationSeconds', () => {

@@ -102,6 +102,7 @@ const schema = z.object({
   BACKOFFICE_ROLE: z.string().min(1).default('backoffice'),
 
   INVITATION_TTL: duration('7d'),
+  // Unset: the service's own accept page (see loadConfig)
   INVITATION_ACCEPT_URL: optionalString.refine(
     (v) => v === undefined || v.includes('{token}'),
     'must contain {token}, where the invitation token goes',
@@ -127,6 +128,7 @@ const schema = z.object({
   RATE_LIMIT_ORGANIZATION_PER_MINUTE: int(300, 1),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: int(30, 1),
   RATE_LIMIT_AUTH_BLOCK_SECONDS: int(60, 1),
+  RATE_LIMIT_PREVIEW_PER_MINUTE: int(20, 1),
   REDIS_URL: optionalString,
 });
 
@@ -337,7 +339,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     invitations: {
       ttlSeconds: e.INVITATION_TTL,
-      acceptUrl: e.INVITATION_ACCEPT_URL ?? DEV_INVITATION_ACCEPT_URL,
+      // The page this service serves at /invitations/accept (outside API_PREFIX), where a fresh
+      // start answers it: PUBLIC_URL, else localhost on PORT.
+      acceptUrl:
+        e.INVITATION_ACCEPT_URL ??
+        `${(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')}/invitations/accept?token={token}`,
       resendLimitPerHour: e.INVITATION_RESEND_LIMIT,
     },
     mail: {
@@ -356,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       organizationPerMinute: e.RATE_LIMIT_ORGANIZATION_PER_MINUTE,
       authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
       authFailureBlockSeconds: e.RATE_LIMIT_AUTH_BLOCK_SECONDS,
+      previewPerMinute: e.RATE_LIMIT_PREVIEW_PER_MINUTE,
     },
   };
 }

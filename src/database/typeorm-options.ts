@@ -42,7 +42,10 @@ export interface ConnectionTarget {
  * The one TypeORM options builder: the app, the migration CLI and the tests all use it. It reads
  * only the database settings, so the database tools need nothing else configured.
  */
-export function buildDataSourceOptions(config: { database: DatabaseConfig }, target: ConnectionTarget): DataSourceOptions {
+export function buildDataSourceOptions(
+  config: { database: DatabaseConfig },
+  target: ConnectionTarget,
+): DataSourceOptions {
   const db = config.database;
   return {
     type: 'postgres',

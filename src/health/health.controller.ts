@@ -57,10 +57,7 @@ export class HealthController {
       () => false,
     );
     try {
-      return await Promise.race([
-        ping,
-        sleep(PING_TIMEOUT_MS, false, { signal: timeout.signal }).catch(() => false),
-      ]);
+      return await Promise.race([ping, sleep(PING_TIMEOUT_MS, false, { signal: timeout.signal }).catch(() => false)]);
     } finally {
       timeout.abort();
     }

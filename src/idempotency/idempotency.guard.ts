@@ -10,6 +10,7 @@ import {
 import type { Request, Response } from 'express';
 import { errorBody } from '../common/error-body.js';
 import { invalidParameter } from '../common/invalid-parameter.js';
+import { withoutShownOnce } from '../common/shown-once.js';
 import { IdempotencyService } from './idempotency.service.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -116,10 +117,12 @@ export class IdempotencyGuard implements CanActivate {
       const status = res.statusCode;
       const settle =
         status >= 200 && status < 300
-          ? this.store.complete(userId, key, status, body, keptHeaders(res)).catch((error: unknown) => {
-              this.logger.warn({ err: error }, `Could not store the answer of an Idempotency-Key: released`);
-              return release();
-            })
+          ? this.store
+              .complete(userId, key, status, withoutShownOnce(body), keptHeaders(res))
+              .catch((error: unknown) => {
+                this.logger.warn({ err: error }, `Could not store the answer of an Idempotency-Key: released`);
+                return release();
+              })
           : release();
       settle
         .then(() => json(body))

@@ -94,9 +94,9 @@ export class IdempotencyService {
 
   /** The request failed: forget the key so the client may retry with it. */
   async release(userId: number, key: string): Promise<void> {
-    await this.sql.query(
-      `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status = 'in_progress'`,
-      [userId, key],
-    );
+    await this.sql.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status = 'in_progress'`, [
+      userId,
+      key,
+    ]);
   }
 }

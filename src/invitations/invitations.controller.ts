@@ -36,16 +36,20 @@ import { InviteUserResponseDto } from './dto/invite-user-response.dto.js';
 import { InviteUserDto } from './dto/invite-user.dto.js';
 import { InvitationErrorCode } from './invitation-error-codes.js';
 import { InvitationsService } from './invitations.service.js';
+import { InviteUserOrganizationResponseDto } from './dto/invite-user-organization-response.dto.js';
+import { ResendInvitationResponseDto } from './dto/resend-invitation-response.dto.js';
+import { RevokeByEmailQueryDto } from './dto/revoke-by-email-query.dto.js';
 import {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   ParseCursorPipe,
   ParseFlagPipe,
   ParseLimitPipe,
+  ParseSendEmailPipe,
 } from './list-query.pipes.js';
 
 /** Error response examples: `{ name: [code, message] }`, shown under the response in Swagger UI. */
-function errorExamples(examples: Record<string, [string, string]>) {
+export function errorExamples(examples: Record<string, [string, string]>) {
   return {
     type: ErrorBody,
     examples: Object.fromEntries(
@@ -57,7 +61,7 @@ function errorExamples(examples: Record<string, [string, string]>) {
   };
 }
 
-const VALIDATION_400 = {
+export const VALIDATION_400 = {
   description: 'Invalid body, path id or query parameter; `details` lists each offending field',
   ...errorExamples({
     validation: ['VALIDATION_FAILED', 'Validation failed: email must be an email address such as test@mail.com'],
@@ -109,7 +113,7 @@ const ACCEPTED_409 = {
     accepted: [InvitationErrorCode.INVITATION_ALREADY_ACCEPTED, 'The invitation was already accepted'],
   }),
 };
-const JSON_415 = {
+export const JSON_415 = {
   description: 'The body is not `application/json`',
   ...errorExamples({
     mediaType: ['UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be sent as application/json'],
@@ -141,7 +145,23 @@ const ACCEPTED_EXAMPLE = {
 const DECLINED_EXAMPLE = {
   data: { ...SEED_INVITE_RESPONSE.data, scope: 2, deletedAt: '2024-12-10T09:00:00.000Z' },
 };
-const TOKEN_EXAMPLE = { token: 'mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m' };
+export const TOKEN_EXAMPLE = { token: 'mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m' };
+export const LINK_EXAMPLE = {
+  id: 17,
+  token: TOKEN_EXAMPLE.token,
+  acceptUrl: `http://localhost:3000/invitations/accept?token=${TOKEN_EXAMPLE.token}`,
+  expiresAt: '2024-12-16T14:23:00.000Z',
+};
+
+/** `?sendEmail=false`: the caller delivers the link itself. */
+const SEND_EMAIL_QUERY = {
+  name: 'sendEmail',
+  required: false,
+  description:
+    '`false`: no email is queued, and the answer adds `invitation` with the link (`acceptUrl`) and its token, ' +
+    'shown this once, for the caller to hand over itself. Default `true`.',
+  schema: { type: 'string' as const, enum: ['true', 'false'], default: 'true' },
+};
 
 /** A bulk counts its items against the invitation budget; a malformed one counts nothing (it is a 400). */
 function bulkCost(req: Request): number {
@@ -174,6 +194,7 @@ export class InvitationsController {
   })
   @ApiPathId('userId', 'The caller’s user id (decimal integer)')
   @ApiQueryId('organizationId', 'The organization to invite into (decimal integer)')
+  @ApiQuery(SEND_EMAIL_QUERY)
   @ApiBody({
     type: CreateInviteUserOrganizationDto,
     description: 'Details required to create invite user organization',
@@ -187,8 +208,14 @@ export class InvitationsController {
   })
   @ApiCreatedResponse({
     description: 'The invite user organization has been created',
-    type: MembershipResponseDto,
-    example: SEED_INVITE_RESPONSE,
+    type: InviteUserOrganizationResponseDto,
+    examples: {
+      seed: { summary: 'Emailed (the default)', value: SEED_INVITE_RESPONSE },
+      link: {
+        summary: 'sendEmail=false: no email, the link in the answer',
+        value: { ...SEED_INVITE_RESPONSE, invitation: LINK_EXAMPLE },
+      },
+    },
   })
   @ApiBadRequestResponse({
     ...VALIDATION_400,
@@ -211,10 +238,11 @@ export class InvitationsController {
     @CurrentAuth() auth: AuthContext,
     @PathId('userId') userId: number,
     @Query('organizationId', ParseOptionalIdPipe) organizationId: number | undefined,
+    @Query('sendEmail', ParseSendEmailPipe) sendEmail: boolean,
     @Body() body: CreateInviteUserOrganizationDto,
     @RequestId() requestId: string,
-  ): Promise<MembershipResponseDto> {
-    return this.invitations.createInviteUserOrganization(auth, userId, body, organizationId, requestId);
+  ): Promise<InviteUserOrganizationResponseDto> {
+    return this.invitations.createInviteUserOrganization(auth, userId, body, organizationId, requestId, sendEmail);
   }
 
   @Post('rs/na/:userId/invitations/bulk')
@@ -324,6 +352,7 @@ export class InvitationsController {
       'ids are strings.',
     ].join('\n'),
   })
+  @ApiQuery(SEND_EMAIL_QUERY)
   @ApiBody({
     type: InviteUserDto,
     examples: {
@@ -337,9 +366,22 @@ export class InvitationsController {
   @ApiCreatedResponse({
     description: 'Created - User invitation created successfully.',
     type: InviteUserResponseDto,
-    example: {
-      message: 'Invitation created; an email to new.person@example.com is on its way',
-      user: { id: '42', email: 'new.person@example.com', roleId: '2', organizationId: '1', status: 'invited' },
+    examples: {
+      emailed: {
+        summary: 'Emailed (the default)',
+        value: {
+          message: 'Invitation created; an email to new.person@example.com is on its way',
+          user: { id: '42', email: 'new.person@example.com', roleId: '2', organizationId: '1', status: 'invited' },
+        },
+      },
+      link: {
+        summary: 'sendEmail=false: no email, the link in the answer',
+        value: {
+          message: 'Invitation created; no email was sent: hand invitation.acceptUrl to new.person@example.com',
+          user: { id: '42', email: 'new.person@example.com', roleId: '2', organizationId: '1', status: 'invited' },
+          invitation: LINK_EXAMPLE,
+        },
+      },
     },
   })
   @ApiBadRequestResponse({
@@ -362,10 +404,11 @@ export class InvitationsController {
   @ApiUnsupportedMediaTypeResponse(JSON_415)
   inviteUser(
     @CurrentAuth() auth: AuthContext,
+    @Query('sendEmail', ParseSendEmailPipe) sendEmail: boolean,
     @Body() body: InviteUserDto,
     @RequestId() requestId: string,
   ): Promise<InviteUserResponseDto> {
-    return this.invitations.inviteUser(auth, body, requestId);
+    return this.invitations.inviteUser(auth, body, requestId, sendEmail);
   }
 
   @Get('rs/na/:userId/invitations')
@@ -443,13 +486,19 @@ export class InvitationsController {
       'restarts the expiry (`INVITATION_TTL`) and emails the invitation again. Works on a pending or expired',
       'invitation. At most `INVITATION_RESEND_LIMIT` (default 3) resends per invitation per rolling hour: beyond,',
       '429 with `Retry-After`.',
+      '',
+      'With `sendEmail=false` no email is queued (an unsent one of the old token is cancelled) and the answer adds',
+      '`invitation` with the new link and its token, shown this once. Such a resend sends nobody an email, so it',
+      'does not count towards the hourly resend limit; the caller’s invitation budget still counts it.',
     ].join('\n'),
   })
+  @ApiQuery(SEND_EMAIL_QUERY)
   @ApiPathId('userId', 'The caller’s user id (decimal integer)')
   @ApiPathId('invitationId', 'Id of the invitation (the `invitationId` of the invitation reads)', 17)
   @ApiOkResponse({
-    description: 'Resent; the new email is queued (`mail.status` pending)',
-    type: InvitationResponseDto,
+    description:
+      'Resent; the new email is queued (`mail.status` pending), or, with `sendEmail=false`, the new link is in `invitation`',
+    type: ResendInvitationResponseDto,
   })
   @ApiBadRequestResponse(VALIDATION_400)
   @ApiForbiddenResponse(ADMIN_403)
@@ -473,9 +522,67 @@ export class InvitationsController {
     @CurrentAuth() auth: AuthContext,
     @PathId('userId') userId: number,
     @PathId('invitationId') invitationId: number,
+    @Query('sendEmail', ParseSendEmailPipe) sendEmail: boolean,
+    @RequestId() requestId: string,
+  ): Promise<ResendInvitationResponseDto> {
+    return this.invitations.resend(auth, userId, invitationId, requestId, sendEmail);
+  }
+
+  @Delete('rs/na/:userId/invitations')
+  @ApiOperation({
+    operationId: 'deleteInviteUserOrganizationByEmail',
+    summary: 'Revoke an invitation by email',
+    description: [
+      'For an active ADMIN of the organization: revokes the pending (or expired, not yet replaced) invitation of',
+      '`email` there, as revoking it by id does: a soft delete with reason `revoked`, its link stops working, an',
+      'unsent email is cancelled, and the audit trail records `invitation.revoked`. The address is compared after',
+      'ASCII lower-casing. No such invitation: 404.',
+      '',
+      'The organization is the `organizationId` query parameter, else the session token’s organization, else the',
+      'only organization where the caller is an active ADMIN (none: 403; several: 400 asking for `organizationId`).',
+    ].join('\n'),
+  })
+  @ApiPathId('userId', 'The caller’s user id (decimal integer)')
+  @ApiOkResponse({ description: 'Revoked (`state` revoked, `deletedAt` set)', type: InvitationResponseDto })
+  @ApiBadRequestResponse({
+    ...VALIDATION_400,
+    examples: {
+      email: {
+        summary: 'VALIDATION_FAILED',
+        value: {
+          error: 'Validation failed: email must be an email address such as test@mail.com',
+          code: 'VALIDATION_FAILED',
+          details: [{ path: 'email', message: 'email must be an email address such as test@mail.com' }],
+          requestId: '0f4c2a52-2c4e-4b8e-9a55-6c2c1bb4b1f3',
+        },
+      },
+      organizationRequired: {
+        summary: 'ORGANIZATION_REQUIRED',
+        value: {
+          error: 'The caller administers 2 organizations: pass organizationId to choose one',
+          code: 'ORGANIZATION_REQUIRED',
+          requestId: '0f4c2a52-2c4e-4b8e-9a55-6c2c1bb4b1f3',
+        },
+      },
+    },
+  })
+  @ApiForbiddenResponse(ADMIN_403)
+  @ApiNotFoundResponse({
+    description: 'No pending invitation for this address in the organization',
+    ...errorExamples({
+      notFound: [
+        InvitationErrorCode.INVITATION_NOT_FOUND,
+        'No pending invitation for this address in the organization',
+      ],
+    }),
+  })
+  deleteInviteUserOrganizationByEmail(
+    @CurrentAuth() auth: AuthContext,
+    @PathId('userId') userId: number,
+    @Query() query: RevokeByEmailQueryDto,
     @RequestId() requestId: string,
   ): Promise<InvitationResponseDto> {
-    return this.invitations.resend(auth, userId, invitationId, requestId);
+    return this.invitations.revokeByEmail(auth, userId, query.email, query.organizationId, requestId);
   }
 
   @Delete('rs/na/:userId/invitations/:invitationId')

@@ -12,6 +12,7 @@ import type { AuthContext } from '../auth/auth-context.js';
 import { decodeCursor, pageOf } from '../common/cursor.js';
 import { CommonErrorCode } from '../common/error-codes.js';
 import { errorBody } from '../common/error-body.js';
+import { shownOnce } from '../common/shown-once.js';
 import { parseId } from '../common/parse-id.pipe.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -38,6 +39,7 @@ import {
   escalation,
   grantCeilingExcess,
   invitationState,
+  previewState,
   type InvitationState,
 } from '../memberships/membership.rules.js';
 import { notOrganizationAdmin, OrganizationAdminPolicy } from '../memberships/organization-admin.policy.js';
@@ -47,11 +49,16 @@ import type { BulkInviteResponseDto, BulkInviteResultDto } from './dto/bulk-invi
 import type { BulkInviteDto } from './dto/bulk-invite.dto.js';
 import { CreateInviteUserOrganizationDto } from './dto/create-invite-user-organization.dto.js';
 import type { InvitationListResponseDto, InvitationResponseDto } from './dto/invitation.dto.js';
+import type { InvitationLinkDto } from './dto/invitation-link.dto.js';
+import type { InvitationPreviewResponseDto } from './dto/invitation-preview.dto.js';
+import type { InviteUserOrganizationResponseDto } from './dto/invite-user-organization-response.dto.js';
 import type { InviteUserResponseDto } from './dto/invite-user-response.dto.js';
+import type { ResendInvitationResponseDto } from './dto/resend-invitation-response.dto.js';
 import type { InviteUserDto } from './dto/invite-user.dto.js';
 import { InvitationErrorCode } from './invitation-error-codes.js';
 import { toInvitationDto } from './invitation.mapper.js';
 import { hashInvitationToken, newInvitationToken } from './invitation-token.js';
+import { maskEmail } from './mask-email.js';
 import { ResendLimitedException } from './resend-limited.exception.js';
 
 interface InviteCommand {
@@ -61,6 +68,8 @@ interface InviteCommand {
   professionId: number | null;
   /** The organizationId the caller asked for, if any (else resolved by the admin policy). */
   organizationId?: number;
+  /** false: no email; the answer carries the link instead. */
+  sendEmail: boolean;
 }
 
 type InvitationTarget = { id: number } | { tokenHash: string };
@@ -117,9 +126,10 @@ export class InvitationsService {
     body: CreateInviteUserOrganizationDto,
     organizationId: number | undefined,
     requestId: string,
-  ): Promise<MembershipResponseDto> {
+    sendEmail = true,
+  ): Promise<InviteUserOrganizationResponseDto> {
     this.policy.assertCaller(auth, pathUserId);
-    const { membership } = await this.invite(
+    const { membership, link } = await this.invite(
       auth,
       {
         email: body.email,
@@ -127,15 +137,22 @@ export class InvitationsService {
         permissions: { group: body.permissions.group, read: body.permissions.read, manage: body.permissions.manage },
         professionId: body.professionId ?? null,
         organizationId,
+        sendEmail,
       },
       requestId,
     );
-    return { data: toMembershipData(membership) };
+    const answer: InviteUserOrganizationResponseDto = { data: toMembershipData(membership) };
+    return link ? shownOnce({ ...answer, invitation: link }, ['invitation']) : answer;
   }
 
-  async inviteUser(auth: AuthContext, body: InviteUserDto, requestId: string): Promise<InviteUserResponseDto> {
+  async inviteUser(
+    auth: AuthContext,
+    body: InviteUserDto,
+    requestId: string,
+    sendEmail = true,
+  ): Promise<InviteUserResponseDto> {
     const scope = body.roleId === '1' || body.roleId === 'admin' ? Scope.ADMIN : Scope.MEMBER;
-    const { membership, inviteeEmail } = await this.invite(
+    const { membership, inviteeEmail, link } = await this.invite(
       auth,
       {
         email: body.email,
@@ -143,11 +160,14 @@ export class InvitationsService {
         permissions: DEFAULT_PERMISSIONS,
         professionId: null,
         organizationId: body.organizationId === undefined ? undefined : parseId(body.organizationId),
+        sendEmail,
       },
       requestId,
     );
-    return {
-      message: `Invitation created; an email to ${inviteeEmail} is on its way`,
+    const answer: InviteUserResponseDto = {
+      message: link
+        ? `Invitation created; no email was sent: hand invitation.acceptUrl to ${inviteeEmail}`
+        : `Invitation created; an email to ${inviteeEmail} is on its way`,
       user: {
         id: String(membership.userId),
         email: inviteeEmail,
@@ -156,6 +176,7 @@ export class InvitationsService {
         status: 'invited',
       },
     };
+    return link ? shownOnce({ ...answer, invitation: link }, ['invitation']) : answer;
   }
 
   /**
@@ -168,7 +189,7 @@ export class InvitationsService {
     auth: AuthContext,
     cmd: InviteCommand,
     requestId: string,
-  ): Promise<{ membership: Membership; inviteeEmail: string }> {
+  ): Promise<{ membership: Membership; inviteeEmail: string; link?: InvitationLinkDto }> {
     const { token, hash } = newInvitationToken();
     const outboxId = newOutboxId();
     const requested = this.policy.requestedOrganization(auth, cmd.organizationId);
@@ -188,6 +209,7 @@ export class InvitationsService {
         outboxId,
         sessionHash: sessionHash(auth.sessionId),
         requestId,
+        sendEmail: cmd.sendEmail,
       });
     } catch (error) {
       if (isUniqueViolation(error, LIVE_MEMBERSHIP_INDEX)) {
@@ -219,8 +241,25 @@ export class InvitationsService {
       this.metrics.invitation('expired');
     }
     this.metrics.invitation('created');
+    if (!cmd.sendEmail) {
+      return {
+        membership: outcome.membership,
+        inviteeEmail: outcome.inviteeEmail,
+        link: this.linkOf(outcome.membership, token),
+      };
+    }
     this.mail.kick();
     return { membership: outcome.membership, inviteeEmail: outcome.inviteeEmail };
+  }
+
+  /** The link a caller that sends no email hands over itself: the one time its token is shown. */
+  private linkOf(membership: Membership, token: string): InvitationLinkDto {
+    return {
+      id: membership.id,
+      token,
+      acceptUrl: acceptUrlFor(this.config.invitations.acceptUrl, token),
+      expiresAt: membership.invitationExpiresAt!.toISOString(),
+    };
   }
 
   /** Which live row the unique index found, read after the failed insert rolled back. */
@@ -377,22 +416,23 @@ export class InvitationsService {
   ): BulkInviteResultDto {
     const base = { index: item.index, email: sent.email };
     switch (item.outcome) {
-      case 'created':
-        return {
-          ...base,
-          status: 201,
-          data: toMembershipData(item.membership),
-          ...(token === undefined
-            ? {}
-            : {
+      case 'created': {
+        const created = { ...base, status: 201, data: toMembershipData(item.membership) };
+        return token === undefined
+          ? created
+          : shownOnce(
+              {
+                ...created,
                 invitation: {
                   id: item.membership.id,
                   token,
                   acceptUrl: acceptUrlFor(this.config.invitations.acceptUrl, token),
                   expiresAt: item.membership.invitationExpiresAt!.toISOString(),
                 },
-              }),
-        };
+              },
+              ['invitation'],
+            );
+      }
       case 'exceeds_ceiling': {
         const refused = escalation(grantCeilingExcess(outcome.granter, sent) ?? { scope: false, read: [], manage: [] });
         const body = refused.getResponse() as {
@@ -433,11 +473,12 @@ export class InvitationsService {
     pathUserId: number,
     invitationId: number,
     requestId: string,
-  ): Promise<InvitationResponseDto> {
+    sendEmail = true,
+  ): Promise<ResendInvitationResponseDto> {
     this.policy.assertCaller(auth, pathUserId);
     const { token, hash } = newInvitationToken();
     const limit = this.config.invitations.resendLimitPerHour;
-    const view = await this.transaction(async (tx, audit) => {
+    const { view, renewed } = await this.transaction(async (tx, audit) => {
       const { locked, granter } = await this.lockForAdmin(tx, auth, invitationId, limit);
       const row = locked.membership;
       const state = stateOf(locked)!;
@@ -461,6 +502,7 @@ export class InvitationsService {
         sealedToken: this.secrets.seal(token, { outboxId, recipient }),
         resentBy: auth.userId,
         outboxId,
+        sendEmail,
       });
       await audit({
         action: 'invitation.resent',
@@ -469,11 +511,17 @@ export class InvitationsService {
         targetUserId: row.userId,
         membershipId: row.id,
         before: invitationSnapshot(row),
-        after: { ...invitationSnapshot(after), mailId },
+        after: { ...invitationSnapshot(after), mailId, sendEmail },
         requestId,
       });
-      return (await this.memberships.invitationView(row.id, tx))!;
+      return { view: (await this.memberships.invitationView(row.id, tx))!, renewed: after };
     });
+    if (!sendEmail) {
+      return shownOnce(
+        { data: toInvitationDto(view, { showMailError: true }), invitation: this.linkOf(renewed, token) },
+        ['invitation'],
+      );
+    }
     this.mail.kick();
     return { data: toInvitationDto(view, { showMailError: true }) };
   }
@@ -485,8 +533,48 @@ export class InvitationsService {
     requestId: string,
   ): Promise<InvitationResponseDto> {
     this.policy.assertCaller(auth, pathUserId);
+    return this.revokeWhere(auth, () => Promise.resolve(invitationId), requestId);
+  }
+
+  /**
+   * Revokes the live invitation of an address in the organization resolved as for an invite
+   * (404 when there is none), through the same path, checks and audit as revoke by id.
+   */
+  async revokeByEmail(
+    auth: AuthContext,
+    pathUserId: number,
+    email: string,
+    requestedOrganizationId: number | undefined,
+    requestId: string,
+  ): Promise<InvitationResponseDto> {
+    this.policy.assertCaller(auth, pathUserId);
+    const organizationId = await this.policy.resolveAdminOrganization(auth, requestedOrganizationId);
+    return this.revokeWhere(
+      auth,
+      async (tx) => {
+        const id = await this.memberships.liveInvitationIdByEmail(tx, organizationId, email);
+        if (id === undefined) {
+          throw new NotFoundException(
+            errorBody(
+              'No pending invitation for this address in the organization',
+              InvitationErrorCode.INVITATION_NOT_FOUND,
+            ),
+          );
+        }
+        return id;
+      },
+      requestId,
+    );
+  }
+
+  /** Revoke (by id, or by whatever finds the id in the transaction): one transaction, audited. */
+  private async revokeWhere(
+    auth: AuthContext,
+    find: (tx: Queryable) => Promise<number>,
+    requestId: string,
+  ): Promise<InvitationResponseDto> {
     const view = await this.transaction(async (tx, audit) => {
-      const { locked } = await this.lockForAdmin(tx, auth, invitationId);
+      const { locked } = await this.lockForAdmin(tx, auth, await find(tx));
       const row = locked.membership;
       const state = stateOf(locked)!;
       if (state === 'revoked') {
@@ -519,6 +607,39 @@ export class InvitationsService {
       throw invitationNotFound();
     }
     return { data: toInvitationDto(row, { showMailError: admin }) };
+  }
+
+  // --- anybody with the token: preview ------------------------------------------------------
+
+  /**
+   * What the holder of a token may know of its invitation before signing in: the
+   * organization, the role, the inviter and the invitee masked, the expiry and the state.
+   * 404 for a token no invitation has (never issued, or replaced by a resend).
+   */
+  async preview(token: string): Promise<InvitationPreviewResponseDto> {
+    const row = await this.memberships.invitationByTokenHash(hashInvitationToken(token));
+    if (!row) {
+      throw invitationNotFound();
+    }
+    return {
+      data: {
+        organization: { id: Number(row.organization_id), name: row.organization_name },
+        email: maskEmail(row.email),
+        scope: row.scope,
+        roleKey: null,
+        invitedBy: row.inviter_email === null ? null : { email: maskEmail(row.inviter_email) },
+        expiresAt: new Date(row.invitation_expires_at!).toISOString(),
+        state: previewState({
+          status: row.status,
+          deletedAt: row.deleted_at,
+          endReason: row.end_reason,
+          acceptedAt: row.accepted_at,
+          invitationExpiresAt: row.invitation_expires_at,
+          expired: row.expired,
+          inviterHasAuthority: row.inviter_has_authority,
+        }),
+      },
+    };
   }
 
   // --- invitee: list, accept, decline -------------------------------------------------------

@@ -50,3 +50,17 @@ export class ParseCursorPipe implements PipeTransform<unknown, string | undefine
     return value;
   }
 }
+
+/** `sendEmail`: `true`/`false`, default true (an email goes out unless the caller asks otherwise). */
+@Injectable()
+export class ParseSendEmailPipe implements PipeTransform<unknown, boolean> {
+  transform(value: unknown, metadata: ArgumentMetadata): boolean {
+    if (value === undefined || value === 'true') {
+      return true;
+    }
+    if (value === 'false') {
+      return false;
+    }
+    throw invalid(metadata, 'sendEmail', 'must be true or false');
+  }
+}

@@ -26,7 +26,9 @@ export function mailKeyId(key: Buffer): string {
 export const newOutboxId = (): string => randomUUID();
 
 const aad = (binding: SealBinding) =>
-  Buffer.from(`users-organizations:mail-outbox-secret:${VERSION}\n${binding.outboxId}\n${binding.recipient.toLowerCase()}`);
+  Buffer.from(
+    `users-organizations:mail-outbox-secret:${VERSION}\n${binding.outboxId}\n${binding.recipient.toLowerCase()}`,
+  );
 
 /**
  * Seals the secrets an outbox mail carries (the invitation token) with AES-256-GCM under

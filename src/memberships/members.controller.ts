@@ -48,7 +48,8 @@ export class MembersController {
     summary: 'List the members and invitations of an organization',
     description:
       "For an organization's active ADMINs: its memberships, `active` members and `invited` pending " +
-      'invitations (filter with `status`, `scope`, `email` prefix), oldest first. Removed memberships are ' +
+      'invitations (filter with `status`, `scope`, `email` prefix), oldest first. Each pending invitation says ' +
+      'its `state`: `pending`, or `expired` past its expiry; filter them with `state` and `invitedBy`. Removed memberships are ' +
       'listed only with `includeDeleted=true`. Pages hold `limit` items (default 50, at most 200); pass ' +
       '`nextCursor` back as `cursor` for the next page, until it is null.',
   })

@@ -49,6 +49,13 @@ export interface InvitationViewRow extends JoinedMembershipRow {
   mail_last_error: string | null;
 }
 
+/** An invitation as its token holder sees it: names, and what its state depends on. */
+export interface InvitationPreviewRow extends JoinedMembershipRow {
+  inviter_email: string | null;
+  expired: boolean;
+  inviter_has_authority: boolean;
+}
+
 export interface InviteParams {
   email: string;
   /** Asked for (query parameter, else the session's), or null for the caller's only one. */
@@ -66,6 +73,8 @@ export interface InviteParams {
   /** What the audit trail keeps of the session: a hash, never its id. */
   sessionHash: string;
   requestId: string;
+  /** false: no email is queued (the caller hands the link over itself). */
+  sendEmail: boolean;
 }
 
 /** What the invite statement answered: no row: the caller is not the ADMIN of exactly one organization. */
@@ -94,6 +103,15 @@ export interface MembershipListQuery {
   status?: string;
   scope?: number;
   email?: string;
+  /** Live invitations only: `pending` (not yet past their expiry) or `expired`. */
+  state?: 'pending' | 'expired';
+  invitedBy?: number;
+}
+
+/** A list item: the membership, names, and whether a live invitation is past its expiry. */
+export interface ListedMembership extends JoinedMembership {
+  /** `invitation_expires_at <= now()`, by the database's clock. */
+  expired: boolean;
 }
 
 /** An instant as the audit trail writes it from JavaScript: `Date.prototype.toISOString()`. */
@@ -112,6 +130,16 @@ const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (c) => `\
 /** An active ADMIN membership row of alias `uo` (the one predicate, in SQL). */
 const ACTIVE_ADMIN = (uo: string) =>
   `${uo}.scope = ${Scope.ADMIN} AND ${uo}.status = 'active' AND ${uo}.deleted_at IS NULL`;
+
+/**
+ * The inviter of invitation `uo` is still an active ADMIN of its organization, as a live user
+ * (true when backoffice invited): an invitation lives no longer than its inviter's authority.
+ */
+const INVITER_HAS_AUTHORITY = (uo: string) => `(${uo}.invited_by IS NULL OR EXISTS (
+                SELECT 1 FROM user_organizations a
+                  JOIN users au ON au.id = a.user_id AND au.deleted_at IS NULL
+                 WHERE a.user_id = ${uo}.invited_by AND a.organization_id = ${uo}.organization_id AND ${ACTIVE_ADMIN('a')}
+              ))`;
 
 /** Marks the pending mails of membership `$1` cancelled (and drops their sealed token). */
 const CANCEL_MAILS_CTE = `
@@ -177,7 +205,8 @@ const INVITE_AUDIT_EVENTS = (expired: string, created: string) => `
  *   completion before the insert, so the row has left the live index by then.
  * - `membership`: the invitation. The partial unique index on live memberships decides
  *   conflicts (23505 → 409), so concurrent identical invites give one row.
- * - `mail`: its email in the outbox, with the sealed token ($10).
+ * - `mail`: its email in the outbox, with the sealed token ($10), unless the caller delivers
+ *   the link itself ($13 false).
  * - `audit`: `invitation.expired` (when one retired) then `invitation.created`.
  *
  * It answers one row whenever the caller is the ADMIN of exactly one organization (with the
@@ -199,6 +228,7 @@ export const INVITE_STATEMENT: Statement = {
     'sessionHash',
     'requestId',
     'outboxId',
+    'sendEmail',
   ],
   text: `
   WITH ${INVITER_ADMIN_CTE('$6', '$2')}, target AS (
@@ -229,6 +259,7 @@ export const INVITE_STATEMENT: Statement = {
     INSERT INTO mail_outbox (public_id, kind, membership_id, recipient, subject, payload, secret)
     SELECT $13::uuid, $9::text, m.id, i.email, ${MAIL_PAYLOAD('m', 't')}, $10::text
       FROM membership m, invitee i, target t
+     WHERE $14::boolean
     RETURNING id
   ), audit AS (
     INSERT INTO audit_events
@@ -421,6 +452,14 @@ const JOINED_SQL = `
     JOIN users u ON u.id = uo.user_id
     JOIN organizations o ON o.id = uo.organization_id`;
 
+/** The joined rows of a list, each saying whether a live invitation is past its expiry. */
+const LIST_SQL = `
+  SELECT ${membershipColumns('uo')}, u.email, o.name AS organization_name,
+         COALESCE(uo.invitation_expires_at <= now(), false) AS expired
+    FROM user_organizations uo
+    JOIN users u ON u.id = uo.user_id
+    JOIN organizations o ON o.id = uo.organization_id`;
+
 const joined = (row: JoinedMembershipRow): JoinedMembership => ({
   membership: rowToMembership(row),
   email: row.email,
@@ -525,6 +564,7 @@ export class MembershipRepository {
       params.sessionHash,
       params.requestId,
       params.outboxId,
+      params.sendEmail,
     ]);
     const row = rows[0];
     if (!row) {
@@ -641,11 +681,7 @@ export class MembershipRepository {
               COALESCE(uo.invitation_expires_at <= now(), false) AS expired,
               EXISTS (SELECT 1 FROM organizations o WHERE o.id = uo.organization_id AND o.deleted_at IS NOT NULL)
                 AS organization_deleted,
-              (uo.invited_by IS NULL OR EXISTS (
-                SELECT 1 FROM user_organizations a
-                  JOIN users au ON au.id = a.user_id AND au.deleted_at IS NULL
-                 WHERE a.user_id = uo.invited_by AND a.organization_id = uo.organization_id AND ${ACTIVE_ADMIN('a')}
-              )) AS inviter_has_authority,
+              ${INVITER_HAS_AUTHORITY('uo')} AS inviter_has_authority,
               ${window} AS retry_after_seconds
          FROM user_organizations uo
         WHERE ${'id' in target ? 'uo.id = $1' : 'uo.invitation_token_hash = $1'}
@@ -668,7 +704,10 @@ export class MembershipRepository {
     };
   }
 
-  /** A new token and expiry for an invitation, its unsent mails cancelled and a new one queued. */
+  /**
+   * A new token and expiry for an invitation, its unsent mails cancelled and, unless the
+   * caller delivers the link itself (`sendEmail` false), a new one queued.
+   */
   async renewInvitation(
     tx: Queryable,
     params: {
@@ -679,9 +718,10 @@ export class MembershipRepository {
       sealedToken: string;
       resentBy: number;
       outboxId: string;
+      sendEmail: boolean;
     },
-  ): Promise<{ membership: Membership; mailId: number }> {
-    const rows = await tx.query<MembershipRow & { mail_id: string }>(
+  ): Promise<{ membership: Membership; mailId: number | null }> {
+    const rows = await tx.query<MembershipRow & { mail_id: string | null }>(
       `WITH m AS (
          UPDATE user_organizations uo
             SET invitation_token_hash = $2, invitation_expires_at = now() + $3 * interval '1 second',
@@ -698,6 +738,7 @@ export class MembershipRepository {
            JOIN users u ON u.id = m.user_id
            JOIN organizations o ON o.id = m.organization_id
            LEFT JOIN users inviter ON inviter.id = $6
+          WHERE $8::boolean
          RETURNING id
        )
        SELECT m.*, (SELECT id FROM mail) AS mail_id, (SELECT count(*) FROM cancelled)::int AS cancelled_mails
@@ -710,9 +751,11 @@ export class MembershipRepository {
         params.sealedToken,
         params.resentBy,
         params.outboxId,
+        params.sendEmail,
       ],
     );
-    return { membership: rowToMembership(rows[0]), mailId: Number(rows[0].mail_id) };
+    const mailId = rows[0].mail_id;
+    return { membership: rowToMembership(rows[0]), mailId: mailId === null ? null : Number(mailId) };
   }
 
   /** The stored address of a user: the recipient its invitation mail goes to. */
@@ -789,6 +832,42 @@ export class MembershipRepository {
       [id],
     );
     return rows[0];
+  }
+
+  /**
+   * The invitation a token opens, for anybody holding the token (any state), in a live
+   * organization; undefined for an unknown token.
+   */
+  async invitationByTokenHash(tokenHash: string): Promise<InvitationPreviewRow | undefined> {
+    const rows = await this.sql.read<InvitationPreviewRow>(
+      `SELECT ${membershipColumns('uo')}, u.email, o.name AS organization_name, inviter.email AS inviter_email,
+              COALESCE(uo.invitation_expires_at <= now(), false) AS expired,
+              ${INVITER_HAS_AUTHORITY('uo')} AS inviter_has_authority
+         FROM user_organizations uo
+         JOIN users u ON u.id = uo.user_id
+         JOIN organizations o ON o.id = uo.organization_id AND o.deleted_at IS NULL
+         LEFT JOIN users inviter ON inviter.id = uo.invited_by
+        WHERE uo.invitation_token_hash = $1 AND uo.invitation_expires_at IS NOT NULL`,
+      [tokenHash],
+    );
+    return rows[0];
+  }
+
+  /**
+   * The id of the live invitation (pending, or expired and not yet retired) of an address in
+   * an organization: the address compared after ASCII lower-casing, stored non-ASCII
+   * addresses never matching. undefined when there is none.
+   */
+  async liveInvitationIdByEmail(tx: Queryable, organizationId: number, email: string): Promise<number | undefined> {
+    const rows = await tx.query<{ id: string }>(
+      `SELECT uo.id
+         FROM user_organizations uo
+         JOIN users u ON u.id = uo.user_id
+        WHERE uo.organization_id = $1 AND lower(u.email) = lower($2) AND ${ASCII_EMAIL('u')}
+          AND uo.status = 'invited' AND uo.deleted_at IS NULL`,
+      [organizationId, email],
+    );
+    return rows[0] === undefined ? undefined : Number(rows[0].id);
   }
 
   /** The invitee's own pending invitations (expired ones on request), newest first. */
@@ -953,7 +1032,7 @@ export class MembershipRepository {
   async list(
     owner: MembershipOwner,
     query: MembershipListQuery,
-  ): Promise<{ items: JoinedMembership[]; nextCursor: string | null }> {
+  ): Promise<{ items: ListedMembership[]; nextCursor: string | null }> {
     const after = decodeCursor(query.cursor);
     const params: unknown[] = [];
     const where: string[] = [];
@@ -973,6 +1052,14 @@ export class MembershipRepository {
     if (query.scope !== undefined) {
       where.push(`uo.scope = ${param(query.scope)}`);
     }
+    if (query.state !== undefined) {
+      where.push(
+        `uo.status = 'invited' AND uo.deleted_at IS NULL AND uo.invitation_expires_at ${query.state === 'expired' ? '<=' : '>'} now()`,
+      );
+    }
+    if (query.invitedBy !== undefined) {
+      where.push(`uo.invited_by = ${param(query.invitedBy)}`);
+    }
     if (query.email !== undefined) {
       where.push(`lower(u.email) LIKE ${param(`${escapeLike(query.email.toLowerCase())}%`)} ESCAPE '\\'`);
     }
@@ -984,8 +1071,8 @@ export class MembershipRepository {
         ? `uo.id > ${param(after)}`
         : `uo.id >= (SELECT min(earliest.id) FROM user_organizations earliest WHERE earliest.${ownerColumn} = ${ownerParam})`,
     );
-    const rows = await this.sql.read<JoinedMembershipRow>(
-      `${JOINED_SQL}
+    const rows = await this.sql.read<JoinedMembershipRow & { expired: boolean }>(
+      `${LIST_SQL}
         WHERE ${where.join(' AND ')}
         ORDER BY uo.id
         LIMIT ${param(query.limit + 1)}`,
@@ -995,6 +1082,9 @@ export class MembershipRepository {
       rows.map((row) => ({ id: Number(row.id), row })),
       query.limit,
     );
-    return { items: page.items.map(({ row }) => joined(row)), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map(({ row }) => ({ ...joined(row), expired: row.expired })),
+      nextCursor: page.nextCursor,
+    };
   }
 }

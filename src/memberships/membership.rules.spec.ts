@@ -8,7 +8,9 @@ import {
   grantCeilingExcess,
   invitationState,
   isActiveAdmin,
+  liveInvitationState,
   losesAdminAuthority,
+  previewState,
   samePermissions,
   type Grant,
   type MembershipFacts,
@@ -255,5 +257,34 @@ describe('invitationState', () => {
 
   it('says a registered membership (no invitation expiry) never was an invitation', () => {
     expect(invitationState({ ...base, status: 'active', invitationExpiresAt: null })).toBeUndefined();
+  });
+});
+
+describe('previewState and liveInvitationState', () => {
+  const base = {
+    status: 'invited' as const,
+    deletedAt: null,
+    endReason: null,
+    acceptedAt: null,
+    invitationExpiresAt: '2030-01-01T00:00:00Z',
+    expired: false,
+  };
+  const now = '2029-12-01T00:00:00Z';
+
+  it('tells the token holder that a pending invitation whose inviter lost its authority is revoked', () => {
+    expect(previewState({ ...base, inviterHasAuthority: true })).toBe('pending');
+    expect(previewState({ ...base, inviterHasAuthority: false })).toBe('revoked');
+  });
+
+  it('tells an accepted invitation whose membership ended since as accepted', () => {
+    const ended = { ...base, status: 'active' as const, acceptedAt: now, deletedAt: now, endReason: 'left' as const };
+    expect(previewState({ ...ended, inviterHasAuthority: false })).toBe('accepted');
+  });
+
+  it('gives list items a state only while they are live invitations', () => {
+    expect(liveInvitationState(base)).toBe('pending');
+    expect(liveInvitationState({ ...base, expired: true })).toBe('expired');
+    expect(liveInvitationState({ ...base, status: 'active', acceptedAt: now })).toBeNull();
+    expect(liveInvitationState({ ...base, deletedAt: now, endReason: 'revoked' })).toBeNull();
   });
 });

@@ -175,6 +175,39 @@ export function invitationState(row: InvitationFacts): InvitationState | undefin
   }
 }
 
+/** What a live invitation's list item says of it: `pending` or `expired`; null for anything else. */
+export function liveInvitationState(row: InvitationFacts): 'pending' | 'expired' | null {
+  return row.status === 'invited' && row.deletedAt === null && row.invitationExpiresAt !== null
+    ? row.expired
+      ? 'expired'
+      : 'pending'
+    : null;
+}
+
+/** The states an invitation's token holder is told of: an accepted membership ended since is still accepted. */
+export const PREVIEW_STATES = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const;
+export type PreviewState = (typeof PREVIEW_STATES)[number];
+
+/**
+ * Where an invitation stands for the holder of its token. A pending invitation whose inviter
+ * is no longer an active ADMIN of the organization (whatever changed it) is revoked: it could
+ * not be accepted.
+ */
+export function previewState(row: InvitationFacts & { inviterHasAuthority: boolean }): PreviewState {
+  const state = invitationState(row) ?? 'accepted';
+  switch (state) {
+    case 'ended':
+      return 'accepted';
+    case 'pending':
+      return row.inviterHasAuthority ? 'pending' : 'revoked';
+    case 'expired':
+    case 'accepted':
+    case 'declined':
+    case 'revoked':
+      return state;
+  }
+}
+
 function unique(ids: number[]): number[] {
   return [...new Set(ids)];
 }

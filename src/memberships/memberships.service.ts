@@ -25,6 +25,7 @@ import {
   assertAdminRemains,
   assertWithinGrantCeiling,
   changesNothing,
+  liveInvitationState,
   losesAdminAuthority,
 } from './membership.rules.js';
 import { notOrganizationAdmin, OrganizationAdminPolicy } from './organization-admin.policy.js';
@@ -416,7 +417,13 @@ export class MembershipsService {
     query: ListMembershipsQueryDto,
   ): Promise<MemberPageDto> {
     const page = await this.memberships.list(owner, { ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE });
-    return { data: page.items.map((item) => toMemberData(item.membership, item)), nextCursor: page.nextCursor };
+    return {
+      data: page.items.map((item) => ({
+        ...toMemberData(item.membership, item),
+        state: liveInvitationState({ ...item.membership, expired: item.expired }),
+      })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** 404 naming what is missing: an unknown or soft-deleted user or organization. */

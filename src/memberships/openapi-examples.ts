@@ -22,7 +22,7 @@ export const MEMBER_EXAMPLE = {
 
 export const PAGE_EXAMPLE = {
   data: [
-    MEMBER_EXAMPLE,
+    { ...MEMBER_EXAMPLE, state: null },
     {
       ...MEMBER_EXAMPLE,
       id: 43,
@@ -31,6 +31,7 @@ export const PAGE_EXAMPLE = {
       status: 'invited',
       invitationExpiresAt: '2024-12-16T14:23:00.000Z',
       version: 1,
+      state: 'pending',
     },
   ],
   nextCursor: 'djE6NDM',

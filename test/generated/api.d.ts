@@ -53,11 +53,167 @@ export interface paths {
         };
         /**
          * Read the audit trail
-         * @description Every change to memberships and invitations: who (`actorUserId`, and `actorSessionHash`, a hash of the session id), what (`action`, `before` and `after` of scope, permissions, profession, status), about whom (`targetUserId`, `membershipId`), where (`organizationId`), when (`occurredAt`) and in which request (`requestId`). Newest first; filters combine with AND; `from` is inclusive, `to` exclusive. Pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. The trail is append-only. Needs the backoffice role.
+         * @description Every change to memberships and invitations: who (`actorUserId`, `actorSessionId`), what (`action`, `before` and `after` of scope, permissions, profession, status), about whom (`targetUserId`, `membershipId`), where (`organizationId`), when (`occurredAt`) and in which request (`requestId`). Newest first; filters combine with AND; `from` is inclusive, `to` exclusive. Pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. The trail is append-only. Needs the backoffice role.
          */
         get: operations["listBoAuditEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the members and invitations of an organization
+         * @description For an organization's active ADMINs: its memberships, `active` members and `invited` pending invitations (filter with `status`, `scope`, `email` prefix), oldest first. Each pending invitation says its `state`: `pending`, or `expired` past its expiry; filter them with `state` and `invitedBy`. Removed memberships are listed only with `includeDeleted=true`. Pages hold `limit` items (default 50, at most 200); pass `nextCursor` back as `cursor` for the next page, until it is null.
+         */
+        get: operations["listMembersUserOrganization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/members/{memberUserId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a member of an organization
+         * @description For an organization's active ADMINs: the live membership (or pending invitation) of `memberUserId`. The `ETag` header carries its version, for `If-Match` on a later change.
+         */
+        get: operations["getMemberUserOrganization"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member from an organization
+         * @description For an organization's active ADMINs: soft-deletes the live membership (or pending invitation) of `memberUserId`: `deletedAt` is set, `endReason` is `removed`, and its access ends at once. The row stays as history (`includeDeleted=true`). The last active ADMIN cannot be removed (409 LAST_ADMIN). Answers the removed membership. Recorded in the audit trail (`membership.removed`).
+         */
+        delete: operations["deleteMemberUserOrganization"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a member's role or permissions
+         * @description For an organization's active ADMINs: changes `scope`, `permissions` (replaced as a whole) and/or `professionId` of a live membership or pending invitation; at least one of them. An admin cannot grant permission ids it does not hold itself (403 PERMISSION_ESCALATION). The last active ADMIN cannot be demoted (409 LAST_ADMIN). With `If-Match`, a membership changed since it was read is left alone (412). Recorded in the audit trail (`membership.updated`, with the before and after).
+         */
+        patch: operations["updateMemberUserOrganization"];
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/organizations/{organizationId}/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Leave an organization
+         * @description The caller ends its own active membership in the organization: soft delete with `endReason` `left`. The last active ADMIN cannot leave (409 LAST_ADMIN): make another member admin first. A pending invitation is declined through the invitation routes, not left (409 INVITATION_PENDING). Recorded in the audit trail (`membership.left`).
+         */
+        delete: operations["leaveUserOrganization"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/organizations/{organizationId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List any organization's memberships
+         * @description Every membership and pending invitation of the organization (a deleted organization answers 404, as an unknown one). Filters: `status` (`invited` = pending invitations, `active` = members), `scope`, `email` (case-insensitive prefix), `includeDeleted=true` to also list removed memberships. Oldest first; pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. Needs the backoffice role.
+         */
+        get: operations["listBoOrganizationMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/users/{userId}/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List any user's memberships
+         * @description Every membership and pending invitation of the user, in any organization. Filters: `status` (`invited` = pending invitations, `active` = members), `scope`, `email` (case-insensitive prefix), `includeDeleted=true` to also list removed memberships. Oldest first; pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. Needs the backoffice role.
+         */
+        get: operations["listBoUserOrganizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a user's membership in an organization
+         * @description The live membership (or pending invitation) of the user in the organization; the `ETag` header carries its version, for `If-Match` on a later change. Needs the backoffice role.
+         */
+        get: operations["getBoUserOrganization"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a user from an organization
+         * @description Soft-deletes the live membership or pending invitation: `deletedAt` is set, `endReason` is `removed`, its access ends at once; the row stays as history and can be restored. The last active ADMIN cannot be removed (409 LAST_ADMIN). Recorded in the audit trail (`membership.removed`).
+         */
+        delete: operations["deleteBoUserOrganization"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's role or permissions in an organization
+         * @description Changes `scope`, `permissions` (replaced as a whole) and/or `professionId` of the live membership or pending invitation; at least one of them. Backoffice may grant anything, but the last active ADMIN still cannot be demoted (409 LAST_ADMIN). With `If-Match`, a membership changed since it was read is left alone (412). Recorded in the audit trail (`membership.updated`).
+         */
+        patch: operations["updateBoUserOrganization"];
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a removed membership
+         * @description Brings back a soft-deleted membership of the user in the organization: the one named by `membershipId`, else the most recently removed one. It keeps its previous `scope` and `permissions` unless new ones are given. A live membership or pending invitation of the user there already: 409 (MEMBERSHIP_ALREADY_EXISTS). Ended invitations are not restorable (409 MEMBERSHIP_NOT_RESTORABLE). Recorded in the audit trail (`membership.restored`).
+         */
+        post: operations["restoreBoUserOrganization"];
         delete?: never;
         options?: never;
         head?: never;
@@ -131,7 +287,17 @@ export interface paths {
         get: operations["getInvitationsUserOrganization"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Revoke an invitation by email
+         * @description For an active ADMIN of the organization: revokes the pending (or expired, not yet replaced) invitation of
+         *     `email` there, as revoking it by id does: a soft delete with reason `revoked`, its link stops working, an
+         *     unsent email is cancelled, and the audit trail records `invitation.revoked`. The address is compared after
+         *     ASCII lower-casing. No such invitation: 404.
+         *
+         *     The organization is the `organizationId` query parameter, else the session token’s organization, else the
+         *     only organization where the caller is an active ADMIN (none: 403; several: 400 asking for `organizationId`).
+         */
+        delete: operations["deleteInviteUserOrganizationByEmail"];
         options?: never;
         head?: never;
         patch?: never;
@@ -178,6 +344,10 @@ export interface paths {
          *     restarts the expiry (`INVITATION_TTL`) and emails the invitation again. Works on a pending or expired
          *     invitation. At most `INVITATION_RESEND_LIMIT` (default 3) resends per invitation per rolling hour: beyond,
          *     429 with `Retry-After`.
+         *
+         *     With `sendEmail=false` no email is queued (an unsent one of the old token is cancelled) and the answer adds
+         *     `invitation` with the new link and its token, shown this once. Such a resend sends nobody an email, so it
+         *     does not count towards the hourly resend limit; the caller’s invitation budget still counts it.
          */
         post: operations["resendInviteUserOrganization"];
         delete?: never;
@@ -266,6 +436,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users-organizations/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview an invitation by its token (no credentials)
+         * @description For a sign-in or sign-up page opened from an invitation link: what the invitation is, before the invitee
+         *     signs in. No credentials needed; the token is sent in the body (never in a URL that logs keep). The
+         *     emails are masked (`j***@example.com`). `state` tells whether it can still be accepted: `pending`, or
+         *     `accepted`, `declined`, `revoked` (by an admin, or because its inviter is no longer an admin of the
+         *     organization), `expired`. A token no invitation has (never issued, or replaced by a resend): 404.
+         *     At most `RATE_LIMIT_PREVIEW_PER_MINUTE` look-ups per client address per minute (429 beyond).
+         */
+        post: operations["previewInvitationByToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users-organizations/v1/bo/users/register/{userId}/organizations/{organizationId}": {
         parameters: {
             query?: never;
@@ -286,169 +481,13 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/users-organizations/v1/bo/organizations/{organizationId}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List any organization's memberships
-         * @description Every membership and pending invitation of the organization, deleted organizations included. Filters: `status` (`invited` = pending invitations, `active` = members), `scope`, `email` (case-insensitive prefix), `includeDeleted=true` to also list removed memberships. Oldest first; pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. Needs the backoffice role.
-         */
-        get: operations["listBoOrganizationMembers"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users-organizations/v1/bo/users/{userId}/organizations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List any user's memberships
-         * @description Every membership and pending invitation of the user, in any organization. Filters: `status` (`invited` = pending invitations, `active` = members), `scope`, `email` (case-insensitive prefix), `includeDeleted=true` to also list removed memberships. Oldest first; pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. Needs the backoffice role.
-         */
-        get: operations["listBoUserOrganizations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a user's membership in an organization
-         * @description The live membership (or pending invitation) of the user in the organization; the `ETag` header carries its version, for `If-Match` on a later change. Needs the backoffice role.
-         */
-        get: operations["getBoUserOrganization"];
-        put?: never;
-        post?: never;
-        /**
-         * Remove a user from an organization
-         * @description Soft-deletes the live membership or pending invitation: `deletedAt` is set, `endReason` is `removed`, its access ends at once; the row stays as history and can be restored. The last active ADMIN cannot be removed (409 LAST_ADMIN). Recorded in the audit trail (`membership.removed`).
-         */
-        delete: operations["deleteBoUserOrganization"];
-        options?: never;
-        head?: never;
-        /**
-         * Change a user's role or permissions in an organization
-         * @description Changes `scope`, `permissions` (replaced as a whole) and/or `professionId` of the live membership or pending invitation; at least one of them. Backoffice may grant anything, but the last active ADMIN still cannot be demoted (409 LAST_ADMIN). With `If-Match`, a membership changed since it was read is left alone (412). Recorded in the audit trail (`membership.updated`).
-         */
-        patch: operations["updateBoUserOrganization"];
-        trace?: never;
-    };
-    "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}/restore": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Restore a removed membership
-         * @description Brings back a soft-deleted membership of the user in the organization: the one named by `membershipId`, else the most recently removed one. It keeps its previous `scope` and `permissions` unless new ones are given. A live membership or pending invitation of the user there already: 409 (MEMBERSHIP_ALREADY_EXISTS). Ended invitations are not restorable (409 MEMBERSHIP_NOT_RESTORABLE). Recorded in the audit trail (`membership.restored`).
-         */
-        post: operations["restoreBoUserOrganization"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users-organizations/v1/rs/na/{userId}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List the members and invitations of an organization
-         * @description For an organization's active ADMINs: its memberships, `active` members and `invited` pending invitations (filter with `status`, `scope`, `email` prefix), oldest first. Removed memberships are listed only with `includeDeleted=true`. Pages hold `limit` items (default 50, at most 200); pass `nextCursor` back as `cursor` for the next page, until it is null.
-         */
-        get: operations["listMembersUserOrganization"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users-organizations/v1/rs/na/{userId}/members/{memberUserId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a member of an organization
-         * @description For an organization's active ADMINs: the live membership (or pending invitation) of `memberUserId`. The `ETag` header carries its version, for `If-Match` on a later change.
-         */
-        get: operations["getMemberUserOrganization"];
-        put?: never;
-        post?: never;
-        /**
-         * Remove a member from an organization
-         * @description For an organization's active ADMINs: soft-deletes the live membership (or pending invitation) of `memberUserId`: `deletedAt` is set, `endReason` is `removed`, and its access ends at once. The row stays as history (`includeDeleted=true`). The last active ADMIN cannot be removed (409 LAST_ADMIN). Answers the removed membership. Recorded in the audit trail (`membership.removed`).
-         */
-        delete: operations["deleteMemberUserOrganization"];
-        options?: never;
-        head?: never;
-        /**
-         * Change a member's role or permissions
-         * @description For an organization's active ADMINs: changes `scope`, `permissions` (replaced as a whole) and/or `professionId` of a live membership or pending invitation; at least one of them. An admin cannot grant permission ids it does not hold itself (403 PERMISSION_ESCALATION). The last active ADMIN cannot be demoted (409 LAST_ADMIN). With `If-Match`, a membership changed since it was read is left alone (412). Recorded in the audit trail (`membership.updated`, with the before and after).
-         */
-        patch: operations["updateMemberUserOrganization"];
-        trace?: never;
-    };
-    "/users-organizations/v1/rs/na/{userId}/organizations/{organizationId}/membership": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /**
-         * Leave an organization
-         * @description The caller ends its own active membership in the organization: soft delete with `endReason` `left`. The last active ADMIN cannot leave (409 LAST_ADMIN): make another member admin first. A pending invitation is declined through the invitation routes, not left (409 INVITATION_PENDING). Recorded in the audit trail (`membership.left`).
-         */
-        delete: operations["leaveUserOrganization"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ErrorDetail: {
             /**
-             * @description The offending body field (`permissions.read.0`), or parameter by location and name (`path.userId`, `query.limit`, `header.If-Match`)
+             * @description Path of the offending field
              * @example permissions.read.0
              */
             path: string;
@@ -500,10 +539,10 @@ export interface components {
              */
             actorUserId: number | null;
             /**
-             * @description In which session: the first 32 hex characters of the SHA-256 of the session id (null for the system). Equal for every event of one session; the session id itself is never shown
-             * @example 3f1c9a0e5b7d2c4a8e6f1b3d5c7a9e0f
+             * @description In which session
+             * @example k3J9x0aVb2Qm1zT8yW4r
              */
-            actorSessionHash: string | null;
+            actorSessionId: string | null;
             /**
              * @description In which organization
              * @example 1
@@ -594,16 +633,287 @@ export interface components {
              */
             manage: number[];
         };
+        MemberListItemDto: {
+            /**
+             * @description Unique identifier of the user
+             * @example 1
+             */
+            userId: number;
+            /**
+             * @description Unique identifier of the organization
+             * @example 1
+             */
+            organizationId: number;
+            /**
+             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
+             * @example 1
+             * @enum {number}
+             */
+            scope: 1 | 2;
+            /**
+             * @example {
+             *       "group": 1,
+             *       "read": [
+             *         1,
+             *         2
+             *       ],
+             *       "manage": [
+             *         1,
+             *         2
+             *       ]
+             *     }
+             */
+            permissions: components["schemas"]["PermissionsDto"];
+            /**
+             * @description Unique identifier of the profession
+             * @example 1
+             */
+            professionId: number | null;
+            /**
+             * @description Membership status
+             * @example invited
+             * @enum {string}
+             */
+            status: "invited" | "active";
+            /**
+             * Format: date-time
+             * @description When the membership was removed (soft delete); null while live
+             * @example null
+             */
+            deletedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T08:45:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description Unique identifier of the membership row
+             * @example 42
+             */
+            id: number;
+            /**
+             * @description The member's email address
+             * @example jane.doe@example.com
+             */
+            email: string;
+            /**
+             * @description The organization's name
+             * @example Acme
+             */
+            organizationName: string;
+            /**
+             * @description Who invited the user (null when registered by backoffice)
+             * @example 3
+             */
+            invitedBy: number | null;
+            /**
+             * Format: date-time
+             * @description When a pending invitation expires (null for members)
+             * @example null
+             */
+            invitationExpiresAt: string | null;
+            /**
+             * @description Why the membership ended (null while live)
+             * @example null
+             * @enum {string|null}
+             */
+            endReason: "removed" | "left" | "revoked" | "declined" | "expired" | "inviter_lost_access" | null;
+            /**
+             * @description Who ended it (null while live)
+             * @example null
+             */
+            endedBy: number | null;
+            /**
+             * @description Incremented on every change; the ETag of this membership is this number, quoted
+             * @example 1
+             */
+            version: number;
+            /**
+             * @description For a pending invitation (`status` invited, not deleted): `pending`, or `expired` once past `invitationExpiresAt`; null otherwise
+             * @example null
+             * @enum {string|null}
+             */
+            state: "pending" | "expired" | null;
+        };
+        MemberPageDto: {
+            data: components["schemas"]["MemberListItemDto"][];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page
+             * @example djE6NDI
+             */
+            nextCursor: string | null;
+        };
+        MemberDto: {
+            /**
+             * @description Unique identifier of the user
+             * @example 1
+             */
+            userId: number;
+            /**
+             * @description Unique identifier of the organization
+             * @example 1
+             */
+            organizationId: number;
+            /**
+             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
+             * @example 1
+             * @enum {number}
+             */
+            scope: 1 | 2;
+            /**
+             * @example {
+             *       "group": 1,
+             *       "read": [
+             *         1,
+             *         2
+             *       ],
+             *       "manage": [
+             *         1,
+             *         2
+             *       ]
+             *     }
+             */
+            permissions: components["schemas"]["PermissionsDto"];
+            /**
+             * @description Unique identifier of the profession
+             * @example 1
+             */
+            professionId: number | null;
+            /**
+             * @description Membership status
+             * @example invited
+             * @enum {string}
+             */
+            status: "invited" | "active";
+            /**
+             * Format: date-time
+             * @description When the membership was removed (soft delete); null while live
+             * @example null
+             */
+            deletedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T08:45:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description Unique identifier of the membership row
+             * @example 42
+             */
+            id: number;
+            /**
+             * @description The member's email address
+             * @example jane.doe@example.com
+             */
+            email: string;
+            /**
+             * @description The organization's name
+             * @example Acme
+             */
+            organizationName: string;
+            /**
+             * @description Who invited the user (null when registered by backoffice)
+             * @example 3
+             */
+            invitedBy: number | null;
+            /**
+             * Format: date-time
+             * @description When a pending invitation expires (null for members)
+             * @example null
+             */
+            invitationExpiresAt: string | null;
+            /**
+             * @description Why the membership ended (null while live)
+             * @example null
+             * @enum {string|null}
+             */
+            endReason: "removed" | "left" | "revoked" | "declined" | "expired" | "inviter_lost_access" | null;
+            /**
+             * @description Who ended it (null while live)
+             * @example null
+             */
+            endedBy: number | null;
+            /**
+             * @description Incremented on every change; the ETag of this membership is this number, quoted
+             * @example 1
+             */
+            version: number;
+        };
+        MemberResponseDto: {
+            data: components["schemas"]["MemberDto"];
+        };
+        UpdateMembershipDto: {
+            /**
+             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
+             * @example 2
+             * @enum {integer}
+             */
+            scope?: 1 | 2;
+            /**
+             * @description Replaces the permissions as a whole
+             * @example {
+             *       "group": 0,
+             *       "read": [
+             *         1,
+             *         2
+             *       ],
+             *       "manage": [
+             *         1
+             *       ]
+             *     }
+             */
+            permissions?: components["schemas"]["PermissionsDto"];
+            /**
+             * @description Unique identifier of the profession; null clears it
+             * @example 3
+             */
+            professionId?: number | null;
+        };
+        RestoreMembershipDto: {
+            /**
+             * @description Which soft-deleted membership row to restore (see includeDeleted on the list routes); default: the most recently removed one
+             * @example 42
+             */
+            membershipId?: number;
+            /**
+             * @description A new role; default: the one the membership had
+             * @example 2
+             * @enum {integer}
+             */
+            scope?: 1 | 2;
+            /**
+             * @description New permissions; default: the ones the membership had
+             * @example {
+             *       "group": 0,
+             *       "read": [
+             *         1
+             *       ],
+             *       "manage": []
+             *     }
+             */
+            permissions?: components["schemas"]["PermissionsDto"];
+        };
         CreateInviteUserOrganizationDto: {
             /**
-             * @description Email of the profile (ASCII, at most 250 characters, the pattern below).
+             * Format: email
+             * @description Email of the profile.
              * @example test@mail.com
              */
             email: string;
             /**
              * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER. A number: "1" is refused.
              * @example 1
-             * @enum {integer}
+             * @enum {number}
              */
             scope: 1 | 2;
             /**
@@ -686,12 +996,37 @@ export interface components {
              */
             createdAt: string;
         };
-        MembershipResponseDto: {
+        InvitationLinkDto: {
+            /**
+             * @description Id of the invitation (the membership it created)
+             * @example 17
+             */
+            id: number;
+            /**
+             * @description The invitation token (43 characters, base64url); shown once, never stored in clear
+             * @example mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m
+             */
+            token: string;
+            /**
+             * @description INVITATION_ACCEPT_URL with the token filled in: the link to hand to the invitee
+             * @example http://localhost:3000/invitations/accept?token=mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m
+             */
+            acceptUrl: string;
+            /**
+             * Format: date-time
+             * @example 2024-12-16T14:23:00.000Z
+             */
+            expiresAt: string;
+        };
+        InviteUserOrganizationResponseDto: {
             data: components["schemas"]["MembershipDataDto"];
+            /** @description Only with `sendEmail=false`: the link to hand to the invitee (its token is shown only here) */
+            invitation?: components["schemas"]["InvitationLinkDto"];
         };
         InviteUserDto: {
             /**
-             * @description The email address of the user to invite (ASCII, at most 250 characters, the pattern below)
+             * Format: email
+             * @description The email address of the user to invite
              * @example new.person@example.com
              */
             email: string;
@@ -742,6 +1077,8 @@ export interface components {
              */
             message: string;
             user: components["schemas"]["InvitedUserDto"];
+            /** @description Only with `sendEmail=false`: the link to hand to the invitee (its token is shown only here) */
+            invitation?: components["schemas"]["InvitationLinkDto"];
         };
         InvitationMailDto: {
             /**
@@ -871,12 +1208,68 @@ export interface components {
         InvitationResponseDto: {
             data: components["schemas"]["InvitationDto"];
         };
+        ResendInvitationResponseDto: {
+            data: components["schemas"]["InvitationDto"];
+            /** @description Only with `sendEmail=false`: the new link to hand to the invitee (its token is shown only here) */
+            invitation?: components["schemas"]["InvitationLinkDto"];
+        };
+        MembershipResponseDto: {
+            data: components["schemas"]["MembershipDataDto"];
+        };
         InvitationTokenDto: {
             /**
              * @description The invitation token from the email's accept link (43 characters, base64url)
              * @example mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m
              */
             token: string;
+        };
+        PreviewOrganizationDto: {
+            /** @example 1 */
+            id: number;
+            /** @example Acme */
+            name: string;
+        };
+        PreviewInviterDto: {
+            /**
+             * @description The inviter's email, masked
+             * @example a***@example.com
+             */
+            email: string;
+        };
+        InvitationPreviewDto: {
+            organization: components["schemas"]["PreviewOrganizationDto"];
+            /**
+             * @description The invitee's email, masked: its first character, `***`, and the domain
+             * @example j***@example.com
+             */
+            email: string;
+            /**
+             * @description 1 = ADMIN, 2 = MEMBER
+             * @example 2
+             * @enum {number}
+             */
+            scope: 1 | 2;
+            /**
+             * @description The role of the roles catalogue the invitation grants; null for a custom grant
+             * @example null
+             */
+            roleKey: string | null;
+            /** @description Who invited (null when backoffice did) */
+            invitedBy: components["schemas"]["PreviewInviterDto"] | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-16T14:23:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * @description pending: may be accepted; accepted; declined; revoked (by an admin, or because its inviter is no longer an admin of the organization); expired: past expiresAt (an admin may resend it)
+             * @example pending
+             * @enum {string}
+             */
+            state: "pending" | "accepted" | "declined" | "revoked" | "expired";
+        };
+        InvitationPreviewResponseDto: {
+            data: components["schemas"]["InvitationPreviewDto"];
         };
         RegisterUserOrganizationDto: {
             /**
@@ -899,169 +1292,6 @@ export interface components {
              *     }
              */
             permissions: components["schemas"]["PermissionsDto"];
-        };
-        MemberDto: {
-            /**
-             * @description Unique identifier of the user
-             * @example 1
-             */
-            userId: number;
-            /**
-             * @description Unique identifier of the organization
-             * @example 1
-             */
-            organizationId: number;
-            /**
-             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
-             * @example 1
-             * @enum {number}
-             */
-            scope: 1 | 2;
-            /**
-             * @example {
-             *       "group": 1,
-             *       "read": [
-             *         1,
-             *         2
-             *       ],
-             *       "manage": [
-             *         1,
-             *         2
-             *       ]
-             *     }
-             */
-            permissions: components["schemas"]["PermissionsDto"];
-            /**
-             * @description Unique identifier of the profession
-             * @example 1
-             */
-            professionId: number | null;
-            /**
-             * @description Membership status
-             * @example invited
-             * @enum {string}
-             */
-            status: "invited" | "active";
-            /**
-             * Format: date-time
-             * @description When the membership was removed (soft delete); null while live
-             * @example null
-             */
-            deletedAt: string | null;
-            /**
-             * Format: date-time
-             * @example 2024-12-09T14:23:00.000Z
-             */
-            updatedAt: string;
-            /**
-             * Format: date-time
-             * @example 2024-01-15T08:45:00.000Z
-             */
-            createdAt: string;
-            /**
-             * @description Unique identifier of the membership row
-             * @example 42
-             */
-            id: number;
-            /**
-             * @description The member's email address
-             * @example jane.doe@example.com
-             */
-            email: string;
-            /**
-             * @description The organization's name
-             * @example Acme
-             */
-            organizationName: string;
-            /**
-             * @description Who invited the user (null when registered by backoffice)
-             * @example 3
-             */
-            invitedBy: number | null;
-            /**
-             * Format: date-time
-             * @description When a pending invitation expires (null for members)
-             * @example null
-             */
-            invitationExpiresAt: string | null;
-            /**
-             * @description Why the membership ended (null while live)
-             * @example null
-             * @enum {string|null}
-             */
-            endReason: "removed" | "left" | "revoked" | "declined" | "expired" | null;
-            /**
-             * @description Who ended it (null while live)
-             * @example null
-             */
-            endedBy: number | null;
-            /**
-             * @description Incremented on every change; the ETag of this membership is this number, quoted
-             * @example 1
-             */
-            version: number;
-        };
-        MemberPageDto: {
-            data: components["schemas"]["MemberDto"][];
-            /**
-             * @description Pass as `cursor` to get the next page; null on the last page
-             * @example djE6NDI
-             */
-            nextCursor: string | null;
-        };
-        MemberResponseDto: {
-            data: components["schemas"]["MemberDto"];
-        };
-        UpdateMembershipDto: {
-            /**
-             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
-             * @example 2
-             * @enum {integer}
-             */
-            scope?: 1 | 2;
-            /**
-             * @description Replaces the permissions as a whole
-             * @example {
-             *       "group": 0,
-             *       "read": [
-             *         1,
-             *         2
-             *       ],
-             *       "manage": [
-             *         1
-             *       ]
-             *     }
-             */
-            permissions?: components["schemas"]["PermissionsDto"];
-            /**
-             * @description Unique identifier of the profession; null clears it
-             * @example 3
-             */
-            professionId?: number | null;
-        };
-        RestoreMembershipDto: {
-            /**
-             * @description Which soft-deleted membership row to restore (see includeDeleted on the list routes); default: the most recently removed one
-             * @example 42
-             */
-            membershipId?: number;
-            /**
-             * @description A new role; default: the one the membership had
-             * @example 2
-             * @enum {integer}
-             */
-            scope?: 1 | 2;
-            /**
-             * @description New permissions; default: the ones the membership had
-             * @example {
-             *       "group": 0,
-             *       "read": [
-             *         1
-             *       ],
-             *       "manage": []
-             *     }
-             */
-            permissions?: components["schemas"]["PermissionsDto"];
         };
     };
     responses: never;
@@ -1165,7 +1395,7 @@ export interface operations {
                 to?: string;
                 /** @description Page size, 1 to 200 */
                 limit?: number;
-                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
+                /** @description The previous page's `nextCursor` */
                 cursor?: string;
             };
             header?: never;
@@ -1188,7 +1418,7 @@ export interface operations {
                      *           "occurredAt": "2024-12-09T14:23:00.000Z",
                      *           "action": "membership.updated",
                      *           "actorUserId": 3,
-                     *           "actorSessionHash": "3f1c9a0e5b7d2c4a8e6f1b3d5c7a9e0f",
+                     *           "actorSessionId": "k3J9x0aVb2Qm1zT8yW4r",
                      *           "organizationId": 1,
                      *           "targetUserId": 7,
                      *           "membershipId": 42,
@@ -1283,14 +1513,1745 @@ export interface operations {
             };
         };
     };
-    createInviteUserOrganization: {
+    listMembersUserOrganization: {
         parameters: {
             query?: {
-                /** @description The organization to invite into (decimal integer) */
+                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
+                status?: "invited" | "active";
+                /** @description Pending invitations only: `pending` (not yet expired) or `expired` (past their expiry, not yet resent or replaced) */
+                state?: "pending" | "expired";
+                /** @description Only invitations sent by this user (id) */
+                invitedBy?: number;
+                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
+                scope?: 1 | 2;
+                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
+                email?: string;
+                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
+                includeDeleted?: boolean;
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of memberships */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 42,
+                     *           "userId": 7,
+                     *           "organizationId": 1,
+                     *           "email": "jane.doe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "active",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": null,
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "version": 2,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z",
+                     *           "state": null
+                     *         },
+                     *         {
+                     *           "id": 43,
+                     *           "userId": 8,
+                     *           "organizationId": 1,
+                     *           "email": "john.roe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "invited",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "version": 1,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z",
+                     *           "state": "pending"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "djE6NDM"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberPageDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMemberUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+                /** @description Unique identifier of the member */
+                memberUserId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": null,
+                     *         "endedBy": null,
+                     *         "version": 2,
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteMemberUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
                 organizationId?: number;
             };
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+                /** @description Unique identifier of the member */
+                memberUserId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The removed membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": "removed",
+                     *         "endedBy": 3,
+                     *         "version": 3,
+                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); If-Match is malformed (INVALID_IF_MATCH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description It would remove the last active ADMIN (LAST_ADMIN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateMemberUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: {
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+                /** @description Unique identifier of the member */
+                memberUserId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMembershipDto"];
+            };
+        };
+        responses: {
+            /** @description The changed membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": null,
+                     *         "endedBy": null,
+                     *         "version": 2,
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN), or the change grants permissions the caller does not hold (PERMISSION_ESCALATION) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description It would demote the last active ADMIN (LAST_ADMIN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    leaveUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+                /** @description Unique identifier of the organization to leave */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ended membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": "left",
+                     *         "endedBy": 7,
+                     *         "version": 3,
+                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER), or If-Match is malformed (INVALID_IF_MATCH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller is its last active ADMIN (LAST_ADMIN), or the membership is a pending invitation (INVITATION_PENDING) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoOrganizationMembers: {
+        parameters: {
+            query?: {
+                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
+                status?: "invited" | "active";
+                /** @description Pending invitations only: `pending` (not yet expired) or `expired` (past their expiry, not yet resent or replaced) */
+                state?: "pending" | "expired";
+                /** @description Only invitations sent by this user (id) */
+                invitedBy?: number;
+                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
+                scope?: 1 | 2;
+                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
+                email?: string;
+                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
+                includeDeleted?: boolean;
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of memberships */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 42,
+                     *           "userId": 7,
+                     *           "organizationId": 1,
+                     *           "email": "jane.doe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "active",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": null,
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "version": 2,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z",
+                     *           "state": null
+                     *         },
+                     *         {
+                     *           "id": 43,
+                     *           "userId": 8,
+                     *           "organizationId": 1,
+                     *           "email": "john.roe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "invited",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "version": 1,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z",
+                     *           "state": "pending"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "djE6NDM"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberPageDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoUserOrganizations: {
+        parameters: {
+            query?: {
+                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
+                status?: "invited" | "active";
+                /** @description Pending invitations only: `pending` (not yet expired) or `expired` (past their expiry, not yet resent or replaced) */
+                state?: "pending" | "expired";
+                /** @description Only invitations sent by this user (id) */
+                invitedBy?: number;
+                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
+                scope?: 1 | 2;
+                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
+                email?: string;
+                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
+                includeDeleted?: boolean;
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the user */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of memberships */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 42,
+                     *           "userId": 7,
+                     *           "organizationId": 1,
+                     *           "email": "jane.doe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "active",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": null,
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "version": 2,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z",
+                     *           "state": null
+                     *         },
+                     *         {
+                     *           "id": 43,
+                     *           "userId": 8,
+                     *           "organizationId": 1,
+                     *           "email": "john.roe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "invited",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "version": 1,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z",
+                     *           "state": "pending"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "djE6NDM"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberPageDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user never existed (USER_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBoUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique identifier of the user */
+                userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": null,
+                     *         "endedBy": null,
+                     *         "version": 2,
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteBoUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the user */
+                userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The removed membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": "removed",
+                     *         "endedBy": 1,
+                     *         "version": 3,
+                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED); If-Match is malformed (INVALID_IF_MATCH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description It would remove the last active ADMIN (LAST_ADMIN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateBoUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the user */
+                userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMembershipDto"];
+            };
+        };
+        responses: {
+            /** @description The changed membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": null,
+                     *         "endedBy": null,
+                     *         "version": 2,
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description It would demote the last active ADMIN (LAST_ADMIN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restoreBoUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the user */
+                userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RestoreMembershipDto"];
+            };
+        };
+        responses: {
+            /** @description The restored membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": null,
+                     *         "endedBy": null,
+                     *         "version": 2,
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED), or the body is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user or organization does not exist or is deleted (USER_NOT_FOUND, ORGANIZATION_NOT_FOUND), or there is no removed membership to restore (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A live membership exists (MEMBERSHIP_ALREADY_EXISTS), or the row is an ended invitation (MEMBERSHIP_NOT_RESTORABLE) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createInviteUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description `false`: no email is queued, and the answer adds `invitation` with the link (`acceptUrl`) and its token, shown this once, for the caller to hand over itself. Default `true`. */
+                sendEmail?: "true" | "false";
+                /** @description The organization to invite into (decimal integer) */
+                organizationId?: unknown;
+            };
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1312,32 +3273,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "userId": 2,
-                     *         "organizationId": 1,
-                     *         "scope": 1,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1,
-                     *             2
-                     *           ]
-                     *         },
-                     *         "professionId": 1,
-                     *         "status": "invited",
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-12-09T14:23:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MembershipResponseDto"];
+                    "application/json": components["schemas"]["InviteUserOrganizationResponseDto"];
                 };
             };
             /** @description Invalid body, path id or query parameter; `details` lists each offending field */
@@ -1434,9 +3370,12 @@ export interface operations {
     };
     inviteUser: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `false`: no email is queued, and the answer adds `invitation` with the link (`acceptUrl`) and its token, shown this once, for the caller to hand over itself. Default `true`. */
+                sendEmail?: "true" | "false";
+            };
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1454,18 +3393,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "message": "Invitation created; an email to new.person@example.com is on its way",
-                     *       "user": {
-                     *         "id": "42",
-                     *         "email": "new.person@example.com",
-                     *         "roleId": "2",
-                     *         "organizationId": "1",
-                     *         "status": "invited"
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["InviteUserResponseDto"];
                 };
             };
@@ -1564,12 +3491,12 @@ export interface operations {
     getInvitationsUserOrganization: {
         parameters: {
             query?: {
-                /** @description Page size, 1 to 100 */
+                /** @description Page size, 1..100 (default 20) */
                 limit?: number;
-                /** @description Also list expired invitations */
-                includeExpired?: boolean;
-                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
-                cursor?: string;
+                /** @description Also list expired invitations (true/false, default false) */
+                includeExpired?: "true" | "false";
+                /** @description The previous page’s `nextCursor` */
+                cursor?: unknown;
             };
             header?: never;
             path: {
@@ -1609,6 +3536,118 @@ export interface operations {
             };
             /** @description The path `userId` is not the caller */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteInviteUserOrganizationByEmail: {
+        parameters: {
+            query: {
+                /** @description The invited address (compared after ASCII lower-casing) */
+                email: string;
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The caller’s user id (decimal integer) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (`state` revoked, `deletedAt` set) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path `userId` is not the caller, or the caller is not an active ADMIN of the organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No pending invitation for this address in the organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1737,7 +3776,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1853,9 +3892,12 @@ export interface operations {
     };
     resendInviteUserOrganization: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `false`: no email is queued, and the answer adds `invitation` with the link (`acceptUrl`) and its token, shown this once, for the caller to hand over itself. Default `true`. */
+                sendEmail?: "true" | "false";
+            };
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1868,13 +3910,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Resent; the new email is queued (`mail.status` pending) */
+            /** @description Resent; the new email is queued (`mail.status` pending), or, with `sendEmail=false`, the new link is in `invitation` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvitationResponseDto"];
+                    "application/json": components["schemas"]["ResendInvitationResponseDto"];
                 };
             };
             /** @description Invalid body, path id or query parameter; `details` lists each offending field */
@@ -1979,7 +4021,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2122,7 +4164,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2265,7 +4307,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2425,7 +4467,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2581,11 +4623,118 @@ export interface operations {
             };
         };
     };
+    previewInvitationByToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationTokenDto"];
+            };
+        };
+        responses: {
+            /** @description The invitation, as its token holder may see it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "organization": {
+                     *           "id": 1,
+                     *           "name": "Acme"
+                     *         },
+                     *         "email": "n***@example.com",
+                     *         "scope": 2,
+                     *         "roleKey": null,
+                     *         "invitedBy": {
+                     *           "email": "a***@example.com"
+                     *         },
+                     *         "expiresAt": "2024-12-16T14:23:00.000Z",
+                     *         "state": "pending"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InvitationPreviewResponseDto"];
+                };
+            };
+            /** @description The body is not `{ token }` with a 43-character token; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No invitation has this token (never issued, or replaced by a resend) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many look-ups from this address; `Retry-After` (seconds) says when to retry */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     createRegisterUserOrganization: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2695,1717 +4844,6 @@ export interface operations {
             };
             /** @description Body not sent as application/json */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This Idempotency-Key was used with another request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    listBoOrganizationMembers: {
-        parameters: {
-            query?: {
-                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
-                status?: "invited" | "active";
-                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
-                scope?: 1 | 2;
-                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
-                email?: string;
-                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
-                includeDeleted?: boolean;
-                /** @description Page size, 1 to 200 */
-                limit?: number;
-                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
-                cursor?: string;
-            };
-            header?: never;
-            path: {
-                /** @description Unique identifier of the organization */
-                organizationId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of memberships */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": 42,
-                     *           "userId": 7,
-                     *           "organizationId": 1,
-                     *           "email": "jane.doe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
-                     *           "permissions": {
-                     *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
-                     *           },
-                     *           "professionId": null,
-                     *           "status": "active",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": null,
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 2,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
-                     *         },
-                     *         {
-                     *           "id": 43,
-                     *           "userId": 8,
-                     *           "organizationId": 1,
-                     *           "email": "john.roe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
-                     *           "permissions": {
-                     *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
-                     *           },
-                     *           "professionId": null,
-                     *           "status": "invited",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 1,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
-                     *         }
-                     *       ],
-                     *       "nextCursor": "djE6NDM"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberPageDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The bearer token lacks the backoffice role */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The organization never existed (ORGANIZATION_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    listBoUserOrganizations: {
-        parameters: {
-            query?: {
-                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
-                status?: "invited" | "active";
-                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
-                scope?: 1 | 2;
-                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
-                email?: string;
-                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
-                includeDeleted?: boolean;
-                /** @description Page size, 1 to 200 */
-                limit?: number;
-                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
-                cursor?: string;
-            };
-            header?: never;
-            path: {
-                /** @description Unique identifier of the user */
-                userId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of memberships */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": 42,
-                     *           "userId": 7,
-                     *           "organizationId": 1,
-                     *           "email": "jane.doe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
-                     *           "permissions": {
-                     *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
-                     *           },
-                     *           "professionId": null,
-                     *           "status": "active",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": null,
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 2,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
-                     *         },
-                     *         {
-                     *           "id": 43,
-                     *           "userId": 8,
-                     *           "organizationId": 1,
-                     *           "email": "john.roe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
-                     *           "permissions": {
-                     *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
-                     *           },
-                     *           "professionId": null,
-                     *           "status": "invited",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 1,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
-                     *         }
-                     *       ],
-                     *       "nextCursor": "djE6NDM"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberPageDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The bearer token lacks the backoffice role */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user never existed (USER_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getBoUserOrganization: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Unique identifier of the user */
-                userId: number;
-                /** @description Unique identifier of the organization */
-                organizationId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": null,
-                     *         "endedBy": null,
-                     *         "version": 2,
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The bearer token lacks the backoffice role */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    deleteBoUserOrganization: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
-                "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description Unique identifier of the user */
-                userId: number;
-                /** @description Unique identifier of the organization */
-                organizationId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The removed membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": "removed",
-                     *         "endedBy": 1,
-                     *         "version": 3,
-                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it); If-Match is malformed (VALIDATION_FAILED) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The bearer token lacks the backoffice role */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description It would remove the last active ADMIN (LAST_ADMIN) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This Idempotency-Key was used with another request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    updateBoUserOrganization: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
-                "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description Unique identifier of the user */
-                userId: number;
-                /** @description Unique identifier of the organization */
-                organizationId: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateMembershipDto"];
-            };
-        };
-        responses: {
-            /** @description The changed membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": null,
-                     *         "endedBy": null,
-                     *         "version": 2,
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (VALIDATION_FAILED) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The bearer token lacks the backoffice role */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description It would demote the last active ADMIN (LAST_ADMIN) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Body larger than 16 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Body not sent as application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This Idempotency-Key was used with another request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    restoreBoUserOrganization: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description Unique identifier of the user */
-                userId: number;
-                /** @description Unique identifier of the organization */
-                organizationId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["RestoreMembershipDto"];
-            };
-        };
-        responses: {
-            /** @description The restored membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": null,
-                     *         "endedBy": null,
-                     *         "version": 2,
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the body is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The bearer token lacks the backoffice role */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user or organization does not exist or is deleted (USER_NOT_FOUND, ORGANIZATION_NOT_FOUND), or there is no removed membership to restore (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A live membership exists (MEMBERSHIP_ALREADY_EXISTS), or the row is an ended invitation (MEMBERSHIP_NOT_RESTORABLE) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Body larger than 16 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Body not sent as application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This Idempotency-Key was used with another request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    listMembersUserOrganization: {
-        parameters: {
-            query?: {
-                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
-                status?: "invited" | "active";
-                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
-                scope?: 1 | 2;
-                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
-                email?: string;
-                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
-                includeDeleted?: boolean;
-                /** @description Page size, 1 to 200 */
-                limit?: number;
-                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
-                cursor?: string;
-                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
-                organizationId?: number;
-            };
-            header?: never;
-            path: {
-                /** @description Unique identifier of the caller (must be the user of the tokens) */
-                userId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of memberships */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": 42,
-                     *           "userId": 7,
-                     *           "organizationId": 1,
-                     *           "email": "jane.doe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
-                     *           "permissions": {
-                     *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
-                     *           },
-                     *           "professionId": null,
-                     *           "status": "active",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": null,
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 2,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
-                     *         },
-                     *         {
-                     *           "id": 43,
-                     *           "userId": 8,
-                     *           "organizationId": 1,
-                     *           "email": "john.roe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
-                     *           "permissions": {
-                     *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
-                     *           },
-                     *           "professionId": null,
-                     *           "status": "invited",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 1,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
-                     *         }
-                     *       ],
-                     *       "nextCursor": "djE6NDM"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberPageDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getMemberUserOrganization: {
-        parameters: {
-            query?: {
-                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
-                organizationId?: number;
-            };
-            header?: never;
-            path: {
-                /** @description Unique identifier of the caller (must be the user of the tokens) */
-                userId: number;
-                /** @description Unique identifier of the member */
-                memberUserId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": null,
-                     *         "endedBy": null,
-                     *         "version": 2,
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    deleteMemberUserOrganization: {
-        parameters: {
-            query?: {
-                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
-                organizationId?: number;
-            };
-            header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
-                "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description Unique identifier of the caller (must be the user of the tokens) */
-                userId: number;
-                /** @description Unique identifier of the member */
-                memberUserId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The removed membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": "removed",
-                     *         "endedBy": 3,
-                     *         "version": 3,
-                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); If-Match is malformed (VALIDATION_FAILED) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description It would remove the last active ADMIN (LAST_ADMIN) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This Idempotency-Key was used with another request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    updateMemberUserOrganization: {
-        parameters: {
-            query?: {
-                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
-                organizationId?: number;
-            };
-            header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
-                "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description Unique identifier of the caller (must be the user of the tokens) */
-                userId: number;
-                /** @description Unique identifier of the member */
-                memberUserId: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateMembershipDto"];
-            };
-        };
-        responses: {
-            /** @description The changed membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": null,
-                     *         "endedBy": null,
-                     *         "version": 2,
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (VALIDATION_FAILED) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN), or the change grants permissions the caller does not hold (PERMISSION_ESCALATION) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description It would demote the last active ADMIN (LAST_ADMIN) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Body larger than 16 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Body not sent as application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This Idempotency-Key was used with another request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    leaveUserOrganization: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
-                "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description Unique identifier of the caller (must be the user of the tokens) */
-                userId: number;
-                /** @description Unique identifier of the organization to leave */
-                organizationId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The ended membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": "left",
-                     *         "endedBy": 7,
-                     *         "version": 3,
-                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or If-Match is malformed (VALIDATION_FAILED, `details` naming it) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The path userId is not the caller (NOT_THE_CALLER) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The caller has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The caller is its last active ADMIN (LAST_ADMIN), or the membership is a pending invitation (INVITATION_PENDING) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
-            412: {
                 headers: {
                     [name: string]: unknown;
                 };

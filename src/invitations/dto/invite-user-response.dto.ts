@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { InvitationLinkDto } from './invitation-link.dto.js';
 
 export class InvitedUserDto {
   @ApiProperty({ description: 'The unique id of the invited user', example: '42' })
@@ -24,4 +25,10 @@ export class InviteUserResponseDto {
 
   @ApiProperty({ type: InvitedUserDto })
   user!: InvitedUserDto;
+
+  @ApiPropertyOptional({
+    type: InvitationLinkDto,
+    description: 'Only with `sendEmail=false`: the link to hand to the invitee (its token is shown only here)',
+  })
+  invitation?: InvitationLinkDto;
 }

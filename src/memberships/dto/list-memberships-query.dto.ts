@@ -3,7 +3,11 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { CURSOR_DESCRIPTION, IsCursor } from '../../common/cursor-param.js';
 import { MEMBERSHIP_STATUSES, SCOPES, Scope, type MembershipStatus } from '../membership.constants.js';
-import { booleanFromQuery, intFromQuery } from './query-values.js';
+import { IsSafeInt } from '../../common/safe-int.decorator.js';
+import { booleanFromQuery, idFromQuery, intFromQuery } from './query-values.js';
+
+export const LIVE_INVITATION_STATES = ['pending', 'expired'] as const;
+export type LiveInvitationState = (typeof LIVE_INVITATION_STATES)[number];
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -18,6 +22,28 @@ export class ListMembershipsQueryDto {
   @IsOptional()
   @IsIn(MEMBERSHIP_STATUSES)
   status?: MembershipStatus;
+
+  @ApiPropertyOptional({
+    description:
+      'Pending invitations only: `pending` (not yet expired) or `expired` (past their expiry, not yet resent or replaced)',
+    enum: LIVE_INVITATION_STATES,
+    example: 'expired',
+  })
+  @IsOptional()
+  @IsIn(LIVE_INVITATION_STATES)
+  state?: LiveInvitationState;
+
+  @ApiPropertyOptional({
+    description: 'Only invitations sent by this user (id)',
+    type: 'integer',
+    minimum: Number.MIN_SAFE_INTEGER,
+    maximum: Number.MAX_SAFE_INTEGER,
+    example: 3,
+  })
+  @Transform(idFromQuery)
+  @IsOptional()
+  @IsSafeInt()
+  invitedBy?: number;
 
   @ApiPropertyOptional({
     description: 'Role of the user in the organization: 1 = ADMIN, 2 = MEMBER',
