@@ -63,7 +63,7 @@ describe('events feed (listBoEvents)', () => {
     await request(t.http)
       .patch(`${BO}/users/${userId}/organizations/${organizationId}`)
       .set(bo)
-      .send({ scope: 1 })
+      .send({ permissions: { group: 0, read: [1, 2], manage: [] } })
       .expect(200);
     await request(t.http).delete(`${BO}/users/${userId}/organizations/${organizationId}`).set(bo).expect(200);
 
@@ -73,7 +73,10 @@ describe('events feed (listBoEvents)', () => {
       expect(event).toMatchObject({ organizationId, data: { organizationId, userId } });
       expect(JSON.stringify(event)).not.toMatch(/session|requestId|token/i);
     }
-    expect(events[1].data).toMatchObject({ before: { scope: 2 }, after: { scope: 1 } });
+    expect(events[1].data).toMatchObject({
+      before: { permissions: { read: [1] } },
+      after: { permissions: { read: [1, 2] } },
+    });
 
     // At the end, the stored cursor returns nothing more, and then only what is new.
     expect((await read({ after: cursor })).data).toEqual([]);

@@ -54,6 +54,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   private running?: Promise<void>;
   private again = false;
   private stopped = true;
+  /** Whether any endpoint is enabled, as of the last round: without one, a wake-up is skipped. */
+  private endpointsEnabled = true;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -83,6 +85,21 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     this.stopped = true;
     clearInterval(this.timer);
     await this.idle();
+  }
+
+  /**
+   * After a change: a round now if any endpoint is enabled (else nothing can be due, and the
+   * change costs no extra query); the poll still runs as usual.
+   */
+  wake(): void {
+    if (this.endpointsEnabled) {
+      this.kick();
+    }
+  }
+
+  /** Says an endpoint was created or enabled, so the next wake-up is not skipped. */
+  endpointsChanged(): void {
+    this.endpointsEnabled = true;
   }
 
   /** Delivers due deliveries now (coalesced: a kick during a round schedules one more round). */
@@ -115,6 +132,12 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   private async drain(): Promise<void> {
     while (!this.stopped) {
       const batch = await this.claim(this.options.batchSize);
+      if (batch.length === 0) {
+        const [{ enabled }]: { enabled: boolean }[] = await this.dataSource.query(
+          `SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled) AS enabled`,
+        );
+        this.endpointsEnabled = enabled;
+      }
       await Promise.all(batch.map((delivery) => this.attempt(delivery)));
       if (batch.length < this.options.batchSize) {
         return;

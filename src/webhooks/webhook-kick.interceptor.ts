@@ -6,7 +6,8 @@ import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
 /**
  * Wakes the delivery worker after every request that may have changed something, once its
  * handler is done (its transaction committed): deliveries then leave within milliseconds
- * rather than at the next poll. Costs one in-memory check; never affects the response.
+ * rather than at the next poll. Without an enabled endpoint it does nothing (no query on
+ * the write path); it never affects the response.
  */
 @Injectable()
 export class WebhookKickInterceptor implements NestInterceptor {
@@ -17,6 +18,6 @@ export class WebhookKickInterceptor implements NestInterceptor {
     if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') {
       return next.handle();
     }
-    return next.handle().pipe(finalize(() => this.worker.kick()));
+    return next.handle().pipe(finalize(() => this.worker.wake()));
   }
 }

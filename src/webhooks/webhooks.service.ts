@@ -106,6 +106,7 @@ export class WebhooksService {
     if (rows.length === 0) {
       throw this.organizationNotFound();
     }
+    this.worker.endpointsChanged();
     return { ...toWebhook(rows[0]), secret };
   }
 
@@ -161,6 +162,7 @@ export class WebhooksService {
       throw notFound();
     }
     if (dto.enabled === true) {
+      this.worker.endpointsChanged();
       this.worker.kick();
     }
     return toWebhook(rows[0]);

@@ -442,6 +442,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users-organizations/v1/bo/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the events feed
+         * @description Every audited change as an event `{ id, type, createdAt, organizationId, data }`, oldest first. Read without `after` to start at the oldest event, then pass each answer's `nextCursor` as `after`: `nextCursor` is never null (at the end it points after the last event), so a reader that stores it sees every event exactly once, including events of transactions that commit while it reads. An event appears once every transaction that began before it has ended, usually at once. Filters: `types` (comma-separated), `organizationId`. Pages of `limit` (default 100, at most 500). Needs the backoffice role.
+         */
+        get: operations["listBoEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description Oldest first, without their secrets; pages of `limit`, pass `nextCursor` back as `cursor`. Needs the backoffice role.
+         */
+        get: operations["listBoWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Returns the endpoint and its signing `secret` (`whsec_...`), shown this once. Each matching event is POSTed as JSON `{ type, timestamp, data }` per the Standard Webhooks specification, with `webhook-id` (the event id, the same on every retry), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`; two of them, space-separated, while a rotated secret overlaps), so any Standard Webhooks library verifies it. Deliveries are queued in the transaction of the change, delivered at least once (deduplicate on `webhook-id`), retried with exponential backoff and jitter while the receiver is down (the first retries within a minute); 2xx = delivered; 410 disables the endpoint. Outside production any http(s) URL is accepted. In production (unless WEBHOOK_ALLOW_PRIVATE=true) the URL must be https to a public address: private, loopback and link-local addresses, however written, and names that resolve to them are refused with 400 WEBHOOK_URL_REFUSED (checked again at each delivery, which connects only to the address checked). Needs the backoffice role.
+         */
+        post: operations["createBoWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a webhook endpoint
+         * @description Without its secret. Needs the backoffice role.
+         */
+        get: operations["getBoWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Its pending deliveries are dropped with it. Needs the backoffice role.
+         */
+        delete: operations["deleteBoWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Only the fields sent change. `enabled: false` pauses deliveries (they stay queued); `enabled: true` resumes them, also after a 410 disabled the endpoint. Outside production any http(s) URL is accepted. In production (unless WEBHOOK_ALLOW_PRIVATE=true) the URL must be https to a public address: private, loopback and link-local addresses, however written, and names that resolve to them are refused with 400 WEBHOOK_URL_REFUSED (checked again at each delivery, which connects only to the address checked). Needs the backoffice role.
+         */
+        patch: operations["updateBoWebhook"];
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/webhooks/{webhookId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook endpoint's signing secret
+         * @description Returns the new secret, shown this once. The previous secret keeps signing too until `previousSecretExpiresAt` (WEBHOOK_SECRET_OVERLAP, default 24 h): deliveries carry both signatures in `webhook-signature`, so the receiver can switch to the new secret at any time in between. Needs the backoffice role.
+         */
+        post: operations["rotateBoWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a webhook endpoint's deliveries
+         * @description Newest first, with attempts, the last error and when the next attempt is due; filter by `status`. Pages of `limit`; pass `nextCursor` back as `cursor`. Needs the backoffice role.
+         */
+        get: operations["listBoWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/webhooks/{webhookId}/deliveries/{deliveryId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a delivery now
+         * @description Makes a delivery that is not delivered due at once (a failed one gets one more attempt); the attempt runs in the background: read the deliveries to see its outcome. Needs the backoffice role.
+         */
+        post: operations["retryBoWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1064,6 +1196,321 @@ export interface components {
              *     }
              */
             permissions?: components["schemas"]["PermissionsDto"];
+        };
+        EventDataDto: {
+            /**
+             * @description The organization it happened in
+             * @example 1
+             */
+            organizationId: number | null;
+            /**
+             * @description The user it is about (member, invitee, registered user)
+             * @example 7
+             */
+            userId: number | null;
+            /**
+             * @description The membership (or invitation) row
+             * @example 42
+             */
+            membershipId: number | null;
+            /**
+             * @description Who did it (null: the system)
+             * @example 3
+             */
+            actorUserId: number | null;
+            /**
+             * @description The membership or invitation before the change (null when it was created)
+             * @example {
+             *       "scope": 2,
+             *       "permissions": {
+             *         "group": 0,
+             *         "read": [
+             *           1
+             *         ],
+             *         "manage": []
+             *       },
+             *       "professionId": null,
+             *       "status": "active",
+             *       "deletedAt": null
+             *     }
+             */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The membership or invitation after the change
+             * @example {
+             *       "scope": 1,
+             *       "permissions": {
+             *         "group": 0,
+             *         "read": [
+             *           1
+             *         ],
+             *         "manage": []
+             *       },
+             *       "professionId": null,
+             *       "status": "active",
+             *       "deletedAt": null
+             *     }
+             */
+            after: {
+                [key: string]: unknown;
+            } | null;
+        };
+        EventDto: {
+            /**
+             * @description Unique identifier of the event; also the `webhook-id` of its deliveries
+             * @example 1042
+             */
+            id: number;
+            /**
+             * @description What happened: invitation.created, invitation.resent, invitation.accepted, invitation.declined, invitation.revoked, invitation.expired, membership.registered, membership.updated, membership.removed, membership.left, membership.restored, organization.*
+             * @example membership.updated
+             */
+            type: string;
+            /**
+             * Format: date-time
+             * @description When the change happened
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description The organization it happened in
+             * @example 1
+             */
+            organizationId: number | null;
+            /** @description The change */
+            data: components["schemas"]["EventDataDto"];
+        };
+        EventPageDto: {
+            /** @description Events in feed order (possibly none) */
+            data: components["schemas"]["EventDto"][];
+            /**
+             * @description Where to read next (pass it as `after`). Never null: after the last event it points at the end, so storing it and reading from it later returns only newer events.
+             * @example ZTE6NzQ4OjEwNDI
+             */
+            nextCursor: string;
+        };
+        CreateWebhookDto: {
+            /**
+             * @description Where deliveries are POSTed. In production: https to a public address (private, loopback and link-local addresses, and names resolving to them, are refused unless WEBHOOK_ALLOW_PRIVATE=true)
+             * @example https://hooks.example.com/memberships
+             */
+            url: string;
+            /**
+             * @description Event types to deliver, or `["*"]` for all of them (including types added later)
+             * @example [
+             *       "invitation.accepted",
+             *       "membership.updated",
+             *       "membership.removed"
+             *     ]
+             */
+            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            /**
+             * @description Only this organization's events; null or absent: every organization's
+             * @example 1
+             */
+            organizationId?: number | null;
+        };
+        WebhookWithSecretDto: {
+            /**
+             * @description Unique identifier of the endpoint
+             * @example 5
+             */
+            id: number;
+            /**
+             * @description Where deliveries are POSTed
+             * @example https://hooks.example.com/memberships
+             */
+            url: string;
+            /**
+             * @description Event types delivered, or `["*"]`
+             * @example [
+             *       "*"
+             *     ]
+             */
+            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            /**
+             * @description Only this organization's events (null: all)
+             * @example 1
+             */
+            organizationId: number | null;
+            /**
+             * @description false: deliveries wait (paused, or disabled by a 410 from the receiver)
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description Why the endpoint was disabled automatically (null otherwise)
+             * @example null
+             */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description After a rotation: until when the previous secret still signs too (null otherwise)
+             * @example null
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * @description The signing secret, shown this once: give it to your Standard Webhooks library to verify `webhook-signature`
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookDto: {
+            /**
+             * @description Unique identifier of the endpoint
+             * @example 5
+             */
+            id: number;
+            /**
+             * @description Where deliveries are POSTed
+             * @example https://hooks.example.com/memberships
+             */
+            url: string;
+            /**
+             * @description Event types delivered, or `["*"]`
+             * @example [
+             *       "*"
+             *     ]
+             */
+            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            /**
+             * @description Only this organization's events (null: all)
+             * @example 1
+             */
+            organizationId: number | null;
+            /**
+             * @description false: deliveries wait (paused, or disabled by a 410 from the receiver)
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description Why the endpoint was disabled automatically (null otherwise)
+             * @example null
+             */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description After a rotation: until when the previous secret still signs too (null otherwise)
+             * @example null
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            updatedAt: string;
+        };
+        WebhookPageDto: {
+            data: components["schemas"]["WebhookDto"][];
+            /**
+             * @description Pass back as `cursor` for the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
+        };
+        UpdateWebhookDto: {
+            /**
+             * @description A new URL (same rules as at creation)
+             * @example https://hooks.example.com/v2
+             */
+            url?: string;
+            /**
+             * @description Event types to deliver, or `["*"]`
+             * @example [
+             *       "*"
+             *     ]
+             */
+            events?: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            /**
+             * @description Only this organization's events; null: every organization's
+             * @example 1
+             */
+            organizationId?: number | null;
+            /**
+             * @description false pauses deliveries (they wait, queued); true resumes them, also after a 410 disabled the endpoint
+             * @example true
+             */
+            enabled?: boolean;
+        };
+        WebhookDeliveryDto: {
+            /**
+             * @description Unique identifier of the delivery
+             * @example 311
+             */
+            id: number;
+            /**
+             * @description The event delivered (also its `webhook-id` header)
+             * @example 1042
+             */
+            eventId: number;
+            /**
+             * @description The event's type
+             * @example membership.updated
+             */
+            eventType: string;
+            /**
+             * @description `pending` (queued or retrying), `delivered` (the receiver answered 2xx), `failed` (gave up, or 410)
+             * @example pending
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /**
+             * @description Attempts made so far
+             * @example 3
+             */
+            attempts: number;
+            /**
+             * @description Why the last attempt failed (null when none failed)
+             * @example The receiver answered 503
+             */
+            lastError: string | null;
+            /**
+             * @description The receiver's last status code
+             * @example 503
+             */
+            lastStatusCode: number | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (null unless pending)
+             * @example 2024-12-09T14:23:20.000Z
+             */
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            deliveredAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            createdAt: string;
+        };
+        WebhookDeliveryPageDto: {
+            /** @description Newest first */
+            data: components["schemas"]["WebhookDeliveryDto"][];
+            /**
+             * @description Pass back as `cursor` for the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -4408,6 +4855,1091 @@ export interface operations {
             };
             /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoEvents: {
+        parameters: {
+            query?: {
+                /** @description A `nextCursor` from an earlier read; without it the feed starts at the oldest event */
+                after?: string;
+                /** @description Only these event types, comma-separated (e.g. `invitation.accepted,membership.removed`) */
+                types?: string;
+                /** @description Only events of this organization */
+                organizationId?: number;
+                /** @description Page size, 1 to 500 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The next events (possibly none) and where to read next */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1042,
+                     *           "type": "membership.updated",
+                     *           "createdAt": "2024-12-09T14:23:00.000Z",
+                     *           "organizationId": 1,
+                     *           "data": {
+                     *             "organizationId": 1,
+                     *             "userId": 7,
+                     *             "membershipId": 42,
+                     *             "actorUserId": 3,
+                     *             "before": {
+                     *               "scope": 2,
+                     *               "permissions": {
+                     *                 "group": 0,
+                     *                 "read": [
+                     *                   1
+                     *                 ],
+                     *                 "manage": []
+                     *               },
+                     *               "professionId": null,
+                     *               "status": "active"
+                     *             },
+                     *             "after": {
+                     *               "scope": 1,
+                     *               "permissions": {
+                     *                 "group": 0,
+                     *                 "read": [
+                     *                   1
+                     *                 ],
+                     *                 "manage": []
+                     *               },
+                     *               "professionId": null,
+                     *               "status": "active"
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "ZTE6NzQ4OjEwNDI"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EventPageDto"];
+                };
+            };
+            /** @description A filter, the limit or the cursor is invalid (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 5,
+                     *           "url": "https://hooks.example.com/memberships",
+                     *           "events": [
+                     *             "invitation.accepted",
+                     *             "membership.updated",
+                     *             "membership.removed"
+                     *           ],
+                     *           "organizationId": 1,
+                     *           "enabled": true,
+                     *           "disabledReason": null,
+                     *           "previousSecretExpiresAt": null,
+                     *           "createdAt": "2024-12-09T14:23:00.000Z",
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookPageDto"];
+                };
+            };
+            /** @description Invalid limit or cursor (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createBoWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "url": "https://hooks.example.com/memberships",
+                     *       "events": [
+                     *         "invitation.accepted",
+                     *         "membership.updated",
+                     *         "membership.removed"
+                     *       ],
+                     *       "organizationId": 1,
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2024-12-09T14:23:00.000Z",
+                     *       "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookWithSecretDto"];
+                };
+            };
+            /** @description Invalid body (VALIDATION_FAILED) or URL refused (WEBHOOK_URL_REFUSED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description organizationId names no live organization (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBoWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "url": "https://hooks.example.com/memberships",
+                     *       "events": [
+                     *         "invitation.accepted",
+                     *         "membership.updated",
+                     *         "membership.removed"
+                     *       ],
+                     *       "organizationId": 1,
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2024-12-09T14:23:00.000Z",
+                     *       "updatedAt": "2024-12-09T14:23:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteBoWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateBoWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description The endpoint as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "url": "https://hooks.example.com/memberships",
+                     *       "events": [
+                     *         "invitation.accepted",
+                     *         "membership.updated",
+                     *         "membership.removed"
+                     *       ],
+                     *       "organizationId": 1,
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2024-12-09T14:23:00.000Z",
+                     *       "updatedAt": "2024-12-09T14:23:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER), invalid body (VALIDATION_FAILED) or URL refused (WEBHOOK_URL_REFUSED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND), or no such organization (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotateBoWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint with its new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "url": "https://hooks.example.com/memberships",
+                     *       "events": [
+                     *         "invitation.accepted",
+                     *         "membership.updated",
+                     *         "membership.removed"
+                     *       ],
+                     *       "organizationId": 1,
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": "2024-12-10T14:23:00.000Z",
+                     *       "createdAt": "2024-12-09T14:23:00.000Z",
+                     *       "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookWithSecretDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+                /** @description Only deliveries in this status */
+                status?: "pending" | "delivered" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 311,
+                     *           "eventId": 1042,
+                     *           "eventType": "membership.updated",
+                     *           "status": "pending",
+                     *           "attempts": 3,
+                     *           "lastError": "The receiver answered 503",
+                     *           "lastStatusCode": 503,
+                     *           "nextAttemptAt": "2024-12-09T14:23:40.000Z",
+                     *           "deliveredAt": null,
+                     *           "createdAt": "2024-12-09T14:23:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryPageDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER), or an invalid query (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retryBoWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+                /** @description Unique identifier of the delivery */
+                deliveryId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, due now */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 311,
+                     *       "eventId": 1042,
+                     *       "eventType": "membership.updated",
+                     *       "status": "pending",
+                     *       "attempts": 3,
+                     *       "lastError": "The receiver answered 503",
+                     *       "lastStatusCode": 503,
+                     *       "nextAttemptAt": "2024-12-09T14:25:00.000Z",
+                     *       "deliveredAt": null,
+                     *       "createdAt": "2024-12-09T14:23:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND), or no such delivery of it (WEBHOOK_DELIVERY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Already delivered (WEBHOOK_DELIVERY_ALREADY_DELIVERED), or the endpoint is disabled (WEBHOOK_DISABLED) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
