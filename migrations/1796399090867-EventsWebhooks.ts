@@ -55,9 +55,14 @@ export class EventsWebhooks1796399090867 implements MigrationInterface {
             CREATE INDEX "ix_webhook_deliveries_due" ON "webhook_deliveries" ("next_attempt_at")
             WHERE "status" = 'pending'
         `);
+        // by hand: a function, so the column default reads the same in the entity and the catalog
+        await queryRunner.query(`
+            CREATE FUNCTION "current_tx_id"() RETURNS bigint LANGUAGE sql VOLATILE
+            AS 'SELECT pg_current_xact_id()::text::bigint'
+        `);
         await queryRunner.query(`
             ALTER TABLE "audit_events"
-            ADD "tx_id" bigint NOT NULL DEFAULT pg_current_xact_id()::text::bigint
+            ADD "tx_id" bigint NOT NULL DEFAULT current_tx_id()
         `);
         await queryRunner.query(`
             CREATE INDEX "ix_audit_events_feed" ON "audit_events" ("tx_id", "id")
@@ -112,6 +117,9 @@ export class EventsWebhooks1796399090867 implements MigrationInterface {
         `);
         await queryRunner.query(`
             ALTER TABLE "audit_events" DROP COLUMN "tx_id"
+        `);
+        await queryRunner.query(`
+            DROP FUNCTION "current_tx_id"()
         `);
         await queryRunner.query(`
             DROP INDEX "public"."ix_webhook_deliveries_due"

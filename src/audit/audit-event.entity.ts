@@ -49,7 +49,7 @@ export class AuditEvent {
   @Column({
     name: 'tx_id',
     type: 'bigint',
-    default: () => 'pg_current_xact_id()::text::bigint',
+    default: () => 'current_tx_id()',
     insert: false,
     select: false,
   })
