@@ -6,6 +6,7 @@ import { loggerParams } from './common/logger.js';
 import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InvitationsModule } from './invitations/invitations.module.js';
@@ -13,6 +14,7 @@ import { MembershipsModule } from './memberships/memberships.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RegistrationsModule } from './registrations/registrations.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -34,6 +36,8 @@ export class AppModule {
         MembershipsModule,
         InvitationsModule,
         RegistrationsModule,
+        EventsModule,
+        WebhooksModule,
       ],
     };
   }

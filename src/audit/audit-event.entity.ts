@@ -9,6 +9,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 @Index('ix_audit_events_target_user', ['targetUserId', 'id'])
 @Index('ix_audit_events_actor', ['actorUserId', 'id'])
 @Index('ix_audit_events_occurred_at', ['occurredAt'])
+@Index('ix_audit_events_feed', ['txId', 'id'])
 export class AuditEvent {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id!: number;
@@ -40,6 +41,20 @@ export class AuditEvent {
 
   @Column({ type: 'jsonb', nullable: true })
   after!: Record<string, unknown> | null;
+
+  /**
+   * The writing transaction's id (`pg_current_xact_id()`): the events feed reads in
+   * (tx_id, id) order up to the oldest transaction still running, so a row committed late
+   * is never skipped by a reader that already moved past its id (src/events).
+   */
+  @Column({
+    name: 'tx_id',
+    type: 'bigint',
+    default: () => 'current_tx_id()',
+    insert: false,
+    select: false,
+  })
+  txId!: number;
 
   @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
   requestId!: string | null;

@@ -130,6 +130,17 @@ const schema = z.object({
   RATE_LIMIT_AUTH_BLOCK_SECONDS: int(60, 1),
   RATE_LIMIT_PREVIEW_PER_MINUTE: int(20, 1),
   REDIS_URL: optionalString,
+
+  // Events and webhooks (src/events, src/webhooks).
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+  WEBHOOK_WORKER_ENABLED: bool(true),
+  WEBHOOK_POLL_INTERVAL_MS: int(1000, 50),
+  WEBHOOK_BATCH_SIZE: int(20, 1, 500),
+  WEBHOOK_TIMEOUT_MS: int(10000, 100, 120000),
+  WEBHOOK_MAX_ATTEMPTS: int(20, 1, 100),
+  WEBHOOK_RETRY_BASE_MS: int(5000, 1),
+  WEBHOOK_RETRY_MAX_MS: int(3600000, 1),
+  WEBHOOK_SECRET_OVERLAP: duration('24h'),
 });
 
 export type AppConfig = ReturnType<typeof loadConfig>;
@@ -363,6 +374,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
       authFailureBlockSeconds: e.RATE_LIMIT_AUTH_BLOCK_SECONDS,
       previewPerMinute: e.RATE_LIMIT_PREVIEW_PER_MINUTE,
+    },
+    /** Webhook endpoints and their delivery worker (src/webhooks). */
+    webhooks: {
+      // Outside production any http(s) URL; in production https to public addresses only.
+      allowPrivate:
+        e.WEBHOOK_ALLOW_PRIVATE === undefined ? !production : ['true', '1', 'yes'].includes(e.WEBHOOK_ALLOW_PRIVATE),
+      workerEnabled: e.WEBHOOK_WORKER_ENABLED,
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+      batchSize: e.WEBHOOK_BATCH_SIZE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      secretOverlapSeconds: e.WEBHOOK_SECRET_OVERLAP,
     },
   };
 }

@@ -5,6 +5,18 @@ import { MailOutbox } from '../mail/mail-outbox.entity.js';
 import { UserOrganization } from '../memberships/user-organization.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 import { User } from '../users/user.entity.js';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity.js';
+import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity.js';
 
 /** The explicit entity list (no globs): the app, the migration CLI and the tests share it. */
-export const ENTITIES = [User, Organization, UserOrganization, Session, MailOutbox, AuditEvent, IdempotencyKey];
+export const ENTITIES = [
+  User,
+  Organization,
+  UserOrganization,
+  Session,
+  MailOutbox,
+  AuditEvent,
+  IdempotencyKey,
+  WebhookEndpoint,
+  WebhookDelivery,
+];
