@@ -12,3 +12,10 @@ export enum MembershipErrorCode {
   PRECONDITION_FAILED = 'PRECONDITION_FAILED',
   INVALID_IF_MATCH = 'INVALID_IF_MATCH',
 }
+
+/** Machine-readable codes of an organization's limits and allowed domains. */
+export enum PolicyErrorCode {
+  SEAT_LIMIT_REACHED = 'SEAT_LIMIT_REACHED',
+  PENDING_INVITATION_LIMIT = 'PENDING_INVITATION_LIMIT',
+  EMAIL_DOMAIN_NOT_ALLOWED = 'EMAIL_DOMAIN_NOT_ALLOWED',
+}
