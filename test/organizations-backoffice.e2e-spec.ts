@@ -20,10 +20,10 @@ describe('organizations for backoffice (create, rename, delete, restore)', () =>
   });
 
   const audit = async (organizationId: number) =>
-    (await t.dataSource.query(
-      `SELECT action, actor_user_id, before, after FROM audit_events WHERE organization_id = $1 ORDER BY id`,
+    t.dataSource.query<{ action: string; actor_user_id: string; before: unknown; after: unknown }[]>(
+      `SELECT action, actor_user_id::text AS actor_user_id, before, after FROM audit_events WHERE organization_id = $1 ORDER BY id`,
       [organizationId],
-    )) as { action: string; actor_user_id: string; before: unknown; after: unknown }[];
+    );
 
   it('creates, renames, deletes and restores, each audited', async () => {
     const created = await request(t.http).post(`${BO}/organizations`).set(bo).send({ name: '  Acme  ' }).expect(201);

@@ -20,7 +20,13 @@ describe('organization policy: limits and allowed email domains', () => {
   let bo: Record<string, string>;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // 100 requests queue for the pool at once on a shared 2-core machine: a request must wait
+    // for its connection, not give up after the production default's 1.5 s with a 503.
+    t = await createTestApp({
+      DB_CONNECT_TIMEOUT_MS: '120000',
+      DB_QUERY_TIMEOUT_MS: '120000',
+      DB_STATEMENT_TIMEOUT_MS: '120000',
+    });
     const boUserId = await createUser(t.dataSource);
     bo = authHeaders(await tokensFor(t.dataSource, t.config, boUserId, { backoffice: true }));
   });

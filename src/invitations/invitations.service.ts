@@ -30,7 +30,6 @@ import {
   type BulkInviteOutcome,
   type LockedInvitation,
 } from '../memberships/membership.repository.js';
-import { PolicyErrorCode } from '../memberships/membership-error-codes.js';
 import { LIVE_MEMBERSHIP_INDEX, type Membership } from '../memberships/membership-row.js';
 import {
   assertWithinPolicy,
@@ -409,13 +408,9 @@ export class InvitationsService {
         };
       }
       case 'policy': {
-        const refused = policyRefusal(item.verdict)!.getResponse() as { error: string; code: string };
-        return {
-          ...base,
-          status: refused.code === PolicyErrorCode.EMAIL_DOMAIN_NOT_ALLOWED ? 403 : 409,
-          code: refused.code,
-          error: refused.error,
-        };
+        const refusal = policyRefusal(item.verdict)!;
+        const refused = refusal.getResponse() as { error: string; code: string };
+        return { ...base, status: refusal.getStatus(), code: refused.code, error: refused.error };
       }
       case 'email_conflict':
         return {

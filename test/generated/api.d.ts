@@ -64,6 +64,162 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users-organizations/v1/rs/na/{userId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the members and invitations of an organization
+         * @description For an organization's active ADMINs: its memberships, `active` members and `invited` pending invitations (filter with `status`, `scope`, `email` prefix), oldest first. Removed memberships are listed only with `includeDeleted=true`. Pages hold `limit` items (default 50, at most 200); pass `nextCursor` back as `cursor` for the next page, until it is null.
+         */
+        get: operations["listMembersUserOrganization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/members/{memberUserId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a member of an organization
+         * @description For an organization's active ADMINs: the live membership (or pending invitation) of `memberUserId`. The `ETag` header carries its version, for `If-Match` on a later change.
+         */
+        get: operations["getMemberUserOrganization"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member from an organization
+         * @description For an organization's active ADMINs: soft-deletes the live membership (or pending invitation) of `memberUserId`: `deletedAt` is set, `endReason` is `removed`, and its access ends at once. The row stays as history (`includeDeleted=true`). The last active ADMIN cannot be removed (409 LAST_ADMIN). Answers the removed membership. Recorded in the audit trail (`membership.removed`).
+         */
+        delete: operations["deleteMemberUserOrganization"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a member's role or permissions
+         * @description For an organization's active ADMINs: changes `scope`, `permissions` (replaced as a whole) and/or `professionId` of a live membership or pending invitation; at least one of them. An admin cannot grant permission ids it does not hold itself (403 PERMISSION_ESCALATION). The last active ADMIN cannot be demoted (409 LAST_ADMIN). With `If-Match`, a membership changed since it was read is left alone (412). Recorded in the audit trail (`membership.updated`, with the before and after).
+         */
+        patch: operations["updateMemberUserOrganization"];
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/organizations/{organizationId}/membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Leave an organization
+         * @description The caller ends its own active membership in the organization: soft delete with `endReason` `left`. The last active ADMIN cannot leave (409 LAST_ADMIN): make another member admin first. A pending invitation is declined through the invitation routes, not left (409 INVITATION_PENDING). Recorded in the audit trail (`membership.left`).
+         */
+        delete: operations["leaveUserOrganization"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/organizations/{organizationId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List any organization's memberships
+         * @description Every membership and pending invitation of the organization (a deleted organization answers 404, as an unknown one). Filters: `status` (`invited` = pending invitations, `active` = members), `scope`, `email` (case-insensitive prefix), `includeDeleted=true` to also list removed memberships. Oldest first; pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. Needs the backoffice role.
+         */
+        get: operations["listBoOrganizationMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/users/{userId}/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List any user's memberships
+         * @description Every membership and pending invitation of the user, in any organization. Filters: `status` (`invited` = pending invitations, `active` = members), `scope`, `email` (case-insensitive prefix), `includeDeleted=true` to also list removed memberships. Oldest first; pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. Needs the backoffice role.
+         */
+        get: operations["listBoUserOrganizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a user's membership in an organization
+         * @description The live membership (or pending invitation) of the user in the organization; the `ETag` header carries its version, for `If-Match` on a later change. Needs the backoffice role.
+         */
+        get: operations["getBoUserOrganization"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a user from an organization
+         * @description Soft-deletes the live membership or pending invitation: `deletedAt` is set, `endReason` is `removed`, its access ends at once; the row stays as history and can be restored. The last active ADMIN cannot be removed (409 LAST_ADMIN). Recorded in the audit trail (`membership.removed`).
+         */
+        delete: operations["deleteBoUserOrganization"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's role or permissions in an organization
+         * @description Changes `scope`, `permissions` (replaced as a whole) and/or `professionId` of the live membership or pending invitation; at least one of them. Backoffice may grant anything, but the last active ADMIN still cannot be demoted (409 LAST_ADMIN). With `If-Match`, a membership changed since it was read is left alone (412). Recorded in the audit trail (`membership.updated`).
+         */
+        patch: operations["updateBoUserOrganization"];
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a removed membership
+         * @description Brings back a soft-deleted membership of the user in the organization: the one named by `membershipId`, else the most recently removed one. It keeps its previous `scope` and `permissions` unless new ones are given. A live membership or pending invitation of the user there already: 409 (MEMBERSHIP_ALREADY_EXISTS). Ended invitations are not restorable (409 MEMBERSHIP_NOT_RESTORABLE). Recorded in the audit trail (`membership.restored`).
+         */
+        post: operations["restoreBoUserOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users-organizations/v1/rs/na/{userId}/invite": {
         parameters: {
             query?: never;
@@ -85,6 +241,37 @@ export interface paths {
          *     only organization where the caller is an active ADMIN (none: 403; several: 400 asking for `organizationId`).
          */
         post: operations["createInviteUserOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/invitations/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite up to 100 people at once
+         * @description Each item is exactly the body of `createInviteUserOrganization` and is judged as that route would judge it
+         *     alone (validation, the grant ceiling, already a member or invited); the same address twice in one request
+         *     (in any case) makes the later item 409 `DUPLICATE_IN_REQUEST`. The organization is resolved as on that route.
+         *     All items are written in one statement, and one request counts as many invitations as it has items against
+         *     the caller’s and the organization’s invitation budgets.
+         *
+         *     207 with one result per item, in request order. `atomic: true`: 201 when every item is created, else 409 with
+         *     the same results (items that would have been created say 201) and nothing written. `dryRun: true`: the same
+         *     answers, nothing written, no mail, no audit. `sendEmail: false`: no email is queued; each created item’s result
+         *     carries `invitation` with its token and accept link (the only time they are shown).
+         *
+         *     A malformed envelope (not an object, `invitations` not an array of 1 to 100 items, unknown fields) is 400.
+         */
+        post: operations["createBulkInviteUserOrganization"];
         delete?: never;
         options?: never;
         head?: never;
@@ -286,7 +473,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/users-organizations/v1/bo/organizations/{organizationId}/members": {
+    "/users-organizations/v1/rs/na/{userId}/organizations": {
         parameters: {
             query?: never;
             header?: never;
@@ -294,10 +481,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List any organization's memberships
-         * @description Every membership and pending invitation of the organization, deleted organizations included. Filters: `status` (`invited` = pending invitations, `active` = members), `scope`, `email` (case-insensitive prefix), `includeDeleted=true` to also list removed memberships. Oldest first; pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. Needs the backoffice role.
+         * List my organizations
+         * @description The caller's own live memberships in live organizations, pending invitations included (`status: "invited"`), each with the organization's id and name, the grant and the role it came from. Oldest first; pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null.
          */
-        get: operations["listBoOrganizationMembers"];
+        get: operations["listOrganizationsUserOrganization"];
         put?: never;
         post?: never;
         delete?: never;
@@ -306,55 +493,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/users-organizations/v1/bo/users/{userId}/organizations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List any user's memberships
-         * @description Every membership and pending invitation of the user, in any organization. Filters: `status` (`invited` = pending invitations, `active` = members), `scope`, `email` (case-insensitive prefix), `includeDeleted=true` to also list removed memberships. Oldest first; pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. Needs the backoffice role.
-         */
-        get: operations["listBoUserOrganizations"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a user's membership in an organization
-         * @description The live membership (or pending invitation) of the user in the organization; the `ETag` header carries its version, for `If-Match` on a later change. Needs the backoffice role.
-         */
-        get: operations["getBoUserOrganization"];
-        put?: never;
-        post?: never;
-        /**
-         * Remove a user from an organization
-         * @description Soft-deletes the live membership or pending invitation: `deletedAt` is set, `endReason` is `removed`, its access ends at once; the row stays as history and can be restored. The last active ADMIN cannot be removed (409 LAST_ADMIN). Recorded in the audit trail (`membership.removed`).
-         */
-        delete: operations["deleteBoUserOrganization"];
-        options?: never;
-        head?: never;
-        /**
-         * Change a user's role or permissions in an organization
-         * @description Changes `scope`, `permissions` (replaced as a whole) and/or `professionId` of the live membership or pending invitation; at least one of them. Backoffice may grant anything, but the last active ADMIN still cannot be demoted (409 LAST_ADMIN). With `If-Match`, a membership changed since it was read is left alone (412). Recorded in the audit trail (`membership.updated`).
-         */
-        patch: operations["updateBoUserOrganization"];
-        trace?: never;
-    };
-    "/users-organizations/v1/bo/users/{userId}/organizations/{organizationId}/restore": {
+    "/users-organizations/v1/bo/organizations": {
         parameters: {
             query?: never;
             header?: never;
@@ -364,17 +503,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Restore a removed membership
-         * @description Brings back a soft-deleted membership of the user in the organization: the one named by `membershipId`, else the most recently removed one. It keeps its previous `scope` and `permissions` unless new ones are given. A live membership or pending invitation of the user there already: 409 (MEMBERSHIP_ALREADY_EXISTS). Ended invitations are not restorable (409 MEMBERSHIP_NOT_RESTORABLE). Recorded in the audit trail (`membership.restored`).
+         * Create an organization
+         * @description A new live organization with no members (register or invite its first ADMIN next). Audited (`organization.created`). Needs the backoffice role.
          */
-        post: operations["restoreBoUserOrganization"];
+        post: operations["createBoOrganization"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/users-organizations/v1/rs/na/{userId}/members": {
+    "/users-organizations/v1/bo/organizations/{organizationId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -382,47 +521,27 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List the members and invitations of an organization
-         * @description For an organization's active ADMINs: its memberships, `active` members and `invited` pending invitations (filter with `status`, `scope`, `email` prefix), oldest first. Removed memberships are listed only with `includeDeleted=true`. Pages hold `limit` items (default 50, at most 200); pass `nextCursor` back as `cursor` for the next page, until it is null.
+         * Get an organization
+         * @description A live organization. Needs the backoffice role.
          */
-        get: operations["listMembersUserOrganization"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users-organizations/v1/rs/na/{userId}/members/{memberUserId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get a member of an organization
-         * @description For an organization's active ADMINs: the live membership (or pending invitation) of `memberUserId`. The `ETag` header carries its version, for `If-Match` on a later change.
-         */
-        get: operations["getMemberUserOrganization"];
+        get: operations["getBoOrganization"];
         put?: never;
         post?: never;
         /**
-         * Remove a member from an organization
-         * @description For an organization's active ADMINs: soft-deletes the live membership (or pending invitation) of `memberUserId`: `deletedAt` is set, `endReason` is `removed`, and its access ends at once. The row stays as history (`includeDeleted=true`). The last active ADMIN cannot be removed (409 LAST_ADMIN). Answers the removed membership. Recorded in the audit trail (`membership.removed`).
+         * Delete an organization (soft delete)
+         * @description The organization becomes unknown to every route at once: its memberships stop granting anything and its pending invitations can no longer be accepted (their unsent emails are cancelled). Nothing is erased: memberships and the audit trail stay, and restoring brings the memberships back as they were. Audited (`organization.deleted`). Needs the backoffice role.
          */
-        delete: operations["deleteMemberUserOrganization"];
+        delete: operations["deleteBoOrganization"];
         options?: never;
         head?: never;
         /**
-         * Change a member's role or permissions
-         * @description For an organization's active ADMINs: changes `scope`, `permissions` (replaced as a whole) and/or `professionId` of a live membership or pending invitation; at least one of them. An admin cannot grant permission ids it does not hold itself (403 PERMISSION_ESCALATION). The last active ADMIN cannot be demoted (409 LAST_ADMIN). With `If-Match`, a membership changed since it was read is left alone (412). Recorded in the audit trail (`membership.updated`, with the before and after).
+         * Rename an organization
+         * @description Changes the name of a live organization (the same name again changes nothing and records nothing). Audited (`organization.renamed`, with the before and after). Needs the backoffice role.
          */
-        patch: operations["updateMemberUserOrganization"];
+        patch: operations["updateBoOrganization"];
         trace?: never;
     };
-    "/users-organizations/v1/rs/na/{userId}/organizations/{organizationId}/membership": {
+    "/users-organizations/v1/bo/organizations/{organizationId}/restore": {
         parameters: {
             query?: never;
             header?: never;
@@ -431,15 +550,63 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post?: never;
         /**
-         * Leave an organization
-         * @description The caller ends its own active membership in the organization: soft delete with `endReason` `left`. The last active ADMIN cannot leave (409 LAST_ADMIN): make another member admin first. A pending invitation is declined through the invitation routes, not left (409 INVITATION_PENDING). Recorded in the audit trail (`membership.left`).
+         * Restore a deleted organization
+         * @description Brings a deleted organization back with its memberships as they were when it was deleted. Audited (`organization.restored`). Needs the backoffice role.
          */
-        delete: operations["leaveUserOrganization"];
+        post: operations["restoreBoOrganization"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/organizations/{organizationId}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an organization's limits and allowed email domains
+         * @description Enforced wherever a live membership is added (invite, bulk item, register, restore, accept): active members plus pending invitations never exceed `maxMembers` (409 SEAT_LIMIT_REACHED), pending invitations never exceed `maxPendingInvitations` (409 PENDING_INVITATION_LIMIT), and the address of the person added must have one of `allowedEmailDomains` (403 EMAIL_DOMAIN_NOT_ALLOWED). Lowering a limit below what is used removes nobody: it refuses new members until enough leave.
+         */
+        get: operations["getBoOrganizationPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set an organization's limits and allowed email domains
+         * @description Any of `maxMembers`, `maxPendingInvitations` (integers ≥ 0, null: no limit) and `allowedEmailDomains` (null: any); at least one. Audited (`organization.policy_updated`, with the before and after). Enforced wherever a live membership is added (invite, bulk item, register, restore, accept): active members plus pending invitations never exceed `maxMembers` (409 SEAT_LIMIT_REACHED), pending invitations never exceed `maxPendingInvitations` (409 PENDING_INVITATION_LIMIT), and the address of the person added must have one of `allowedEmailDomains` (403 EMAIL_DOMAIN_NOT_ALLOWED). Lowering a limit below what is used removes nobody: it refuses new members until enough leave.
+         */
+        patch: operations["updateBoOrganizationPolicy"];
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get my organization's limits and allowed email domains
+         * @description For an organization's active ADMINs; the organization is resolved as for the invite route (`organizationId`, else the session's, else the only one the caller administers). Enforced wherever a live membership is added (invite, bulk item, register, restore, accept): active members plus pending invitations never exceed `maxMembers` (409 SEAT_LIMIT_REACHED), pending invitations never exceed `maxPendingInvitations` (409 PENDING_INVITATION_LIMIT), and the address of the person added must have one of `allowedEmailDomains` (403 EMAIL_DOMAIN_NOT_ALLOWED). Lowering a limit below what is used removes nobody: it refuses new members until enough leave.
+         */
+        get: operations["getPolicyUserOrganization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set my organization's allowed email domains
+         * @description For an organization's active ADMINs: replaces `allowedEmailDomains` (null: any domain). The limits are backoffice's: `maxMembers` or `maxPendingInvitations` in the body is refused as an unknown field (400). Audited (`organization.policy_updated`). Pending invitations already sent stay; accepting one needs an allowed domain.
+         */
+        patch: operations["updatePolicyUserOrganization"];
         trace?: never;
     };
 }
@@ -594,6 +761,174 @@ export interface components {
              */
             manage: number[];
         };
+        MemberDto: {
+            /**
+             * @description Unique identifier of the user
+             * @example 1
+             */
+            userId: number;
+            /**
+             * @description Unique identifier of the organization
+             * @example 1
+             */
+            organizationId: number;
+            /**
+             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
+             * @example 1
+             * @enum {number}
+             */
+            scope: 1 | 2;
+            /**
+             * @example {
+             *       "group": 1,
+             *       "read": [
+             *         1,
+             *         2
+             *       ],
+             *       "manage": [
+             *         1,
+             *         2
+             *       ]
+             *     }
+             */
+            permissions: components["schemas"]["PermissionsDto"];
+            /**
+             * @description Unique identifier of the profession
+             * @example 1
+             */
+            professionId: number | null;
+            /**
+             * @description Membership status
+             * @example invited
+             * @enum {string}
+             */
+            status: "invited" | "active";
+            /**
+             * Format: date-time
+             * @description When the membership was removed (soft delete); null while live
+             * @example null
+             */
+            deletedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T08:45:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description Unique identifier of the membership row
+             * @example 42
+             */
+            id: number;
+            /**
+             * @description The member's email address
+             * @example jane.doe@example.com
+             */
+            email: string;
+            /**
+             * @description The organization's name
+             * @example Acme
+             */
+            organizationName: string;
+            /**
+             * @description Who invited the user (null when registered by backoffice)
+             * @example 3
+             */
+            invitedBy: number | null;
+            /**
+             * Format: date-time
+             * @description When a pending invitation expires (null for members)
+             * @example null
+             */
+            invitationExpiresAt: string | null;
+            /**
+             * @description Why the membership ended (null while live)
+             * @example null
+             * @enum {string|null}
+             */
+            endReason: "removed" | "left" | "revoked" | "declined" | "expired" | "inviter_lost_access" | null;
+            /**
+             * @description Who ended it (null while live)
+             * @example null
+             */
+            endedBy: number | null;
+            /**
+             * @description The role the grant was copied from; null for a grant given as scope and permissions
+             * @example member
+             */
+            roleKey: string | null;
+            /**
+             * @description Incremented on every change; the ETag of this membership is this number, quoted
+             * @example 1
+             */
+            version: number;
+        };
+        MemberPageDto: {
+            data: components["schemas"]["MemberDto"][];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page
+             * @example djE6NDI
+             */
+            nextCursor: string | null;
+        };
+        MemberResponseDto: {
+            data: components["schemas"]["MemberDto"];
+        };
+        UpdateMembershipDto: {
+            /**
+             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
+             * @example 2
+             * @enum {integer}
+             */
+            scope?: 1 | 2;
+            /**
+             * @description Replaces the permissions as a whole
+             * @example {
+             *       "group": 0,
+             *       "read": [
+             *         1,
+             *         2
+             *       ],
+             *       "manage": [
+             *         1
+             *       ]
+             *     }
+             */
+            permissions?: components["schemas"]["PermissionsDto"];
+            /**
+             * @description Unique identifier of the profession; null clears it
+             * @example 3
+             */
+            professionId?: number | null;
+        };
+        RestoreMembershipDto: {
+            /**
+             * @description Which soft-deleted membership row to restore (see includeDeleted on the list routes); default: the most recently removed one
+             * @example 42
+             */
+            membershipId?: number;
+            /**
+             * @description A new role; default: the one the membership had
+             * @example 2
+             * @enum {integer}
+             */
+            scope?: 1 | 2;
+            /**
+             * @description New permissions; default: the ones the membership had
+             * @example {
+             *       "group": 0,
+             *       "read": [
+             *         1
+             *       ],
+             *       "manage": []
+             *     }
+             */
+            permissions?: components["schemas"]["PermissionsDto"];
+        };
         CreateInviteUserOrganizationDto: {
             /**
              * Format: email
@@ -689,6 +1024,118 @@ export interface components {
         };
         MembershipResponseDto: {
             data: components["schemas"]["MembershipDataDto"];
+        };
+        BulkInviteDto: {
+            /** @description 1 to 100 invitations, each exactly the body of createInviteUserOrganization */
+            invitations: components["schemas"]["CreateInviteUserOrganizationDto"][];
+            /**
+             * @description All or nothing: 201 when every item is created, else 409 with the results and nothing written
+             * @default false
+             */
+            atomic: boolean;
+            /**
+             * @description Judge every item and answer as for real, but write nothing, queue no mail and audit nothing
+             * @default false
+             */
+            dryRun: boolean;
+            /**
+             * @description false: queue no invitation email; each created item’s result then carries `invitation` with its token and accept link, the only time they are shown
+             * @default true
+             */
+            sendEmail: boolean;
+        };
+        InvitationLinkDto: {
+            /**
+             * @description The invitation id
+             * @example 42
+             */
+            id: number;
+            /**
+             * @description The invitation token: whoever holds it may accept as the invitee once signed in. Shown only now.
+             * @example mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m
+             */
+            token: string;
+            /**
+             * @description The accept link (INVITATION_ACCEPT_URL with the token)
+             * @example http://localhost:3000/invitations/accept?token=mJ3x0Q2pWc8rT1vYb6nE4kL9sD7fG5hA0zX2cV8bN1m
+             */
+            acceptUrl: string;
+            /**
+             * Format: date-time
+             * @example 2024-12-16T14:23:00.000Z
+             */
+            expiresAt: string;
+        };
+        BulkInviteResultDto: {
+            /**
+             * @description The item’s position in `invitations`, from 0
+             * @example 0
+             */
+            index: number;
+            /**
+             * @description The item’s email as sent (null when it was not a string)
+             * @example new.person@example.com
+             */
+            email: string | null;
+            /**
+             * @description The status the single invite would have answered: 201 created (or would be, in a dry run or a refused atomic bulk), 400 invalid, 403 PERMISSION_ESCALATION, 409 already a member, pending, or DUPLICATE_IN_REQUEST
+             * @example 201
+             * @enum {integer}
+             */
+            status: 201 | 400 | 403 | 409;
+            /**
+             * @description The error code, when the item was refused
+             * @example INVITATION_ALREADY_PENDING
+             */
+            code?: string;
+            /**
+             * @description Why the item was refused
+             * @example This person already has a pending invitation
+             */
+            error?: string;
+            /** @description Validation failures, with paths such as `invitations[3].email` */
+            details?: components["schemas"]["ErrorDetail"][];
+            /** @description The invitation created (as createInviteUserOrganization answers it) */
+            data?: components["schemas"]["MembershipDataDto"];
+            /** @description With sendEmail=false: the token and accept link */
+            invitation?: components["schemas"]["InvitationLinkDto"];
+        };
+        BulkInviteSummaryDto: {
+            /**
+             * @description Items created (or that would be)
+             * @example 2
+             */
+            created: number;
+            /**
+             * @description Items refused
+             * @example 1
+             */
+            failed: number;
+        };
+        BulkInviteResponseDto: {
+            /** @description One result per item, in request order */
+            results: components["schemas"]["BulkInviteResultDto"][];
+            summary: components["schemas"]["BulkInviteSummaryDto"];
+        };
+        BulkInviteRefusedDto: {
+            /** @description One result per item, in request order */
+            results: components["schemas"]["BulkInviteResultDto"][];
+            summary: components["schemas"]["BulkInviteSummaryDto"];
+            /**
+             * @description Human-readable message
+             * @example Not every invitation could be created: nothing was written
+             */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @example BULK_NOT_ATOMIC
+             */
+            code: string;
+            /**
+             * @description The request id, also in the x-request-id header
+             * @example 0f4c2a52-2c4e-4b8e-9a55-6c2c1bb4b1f3
+             */
+            requestId: string;
         };
         InviteUserDto: {
             /**
@@ -902,51 +1349,68 @@ export interface components {
              */
             permissions: components["schemas"]["PermissionsDto"];
         };
-        MemberDto: {
-            /**
-             * @description Unique identifier of the user
-             * @example 1
-             */
-            userId: number;
+        OrganizationRefDto: {
             /**
              * @description Unique identifier of the organization
              * @example 1
              */
-            organizationId: number;
+            id: number;
+            /**
+             * @description Name of the organization
+             * @example Acme
+             */
+            name: string;
+        };
+        MyOrganizationDto: {
+            organization: components["schemas"]["OrganizationRefDto"];
             /**
              * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
-             * @example 1
-             * @enum {number}
+             * @example 2
+             * @enum {integer}
              */
             scope: 1 | 2;
-            /**
-             * @example {
-             *       "group": 1,
-             *       "read": [
-             *         1,
-             *         2
-             *       ],
-             *       "manage": [
-             *         1,
-             *         2
-             *       ]
-             *     }
-             */
             permissions: components["schemas"]["PermissionsDto"];
             /**
-             * @description Unique identifier of the profession
-             * @example 1
+             * @description The role the membership was granted from, or null for a grant given as scope and permissions
+             * @example member
              */
-            professionId: number | null;
+            roleKey: string | null;
             /**
-             * @description Membership status
-             * @example invited
+             * @description `active`: a member; `invited`: a pending invitation (accept or decline it)
+             * @example active
              * @enum {string}
              */
             status: "invited" | "active";
+        };
+        MyOrganizationPageDto: {
+            data: components["schemas"]["MyOrganizationDto"][];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
+        };
+        OrganizationNameDto: {
+            /**
+             * @description Name of the organization (trimmed; 1 to 200 characters)
+             * @example Acme
+             */
+            name: string;
+        };
+        OrganizationDto: {
+            /**
+             * @description Unique identifier of the organization
+             * @example 12
+             */
+            id: number;
+            /**
+             * @description Name of the organization
+             * @example Acme
+             */
+            name: string;
             /**
              * Format: date-time
-             * @description When the membership was removed (soft delete); null while live
+             * @description When it was deleted; null while live
              * @example null
              */
             deletedAt: string | null;
@@ -960,110 +1424,60 @@ export interface components {
              * @example 2024-01-15T08:45:00.000Z
              */
             createdAt: string;
-            /**
-             * @description Unique identifier of the membership row
-             * @example 42
-             */
-            id: number;
-            /**
-             * @description The member's email address
-             * @example jane.doe@example.com
-             */
-            email: string;
-            /**
-             * @description The organization's name
-             * @example Acme
-             */
-            organizationName: string;
-            /**
-             * @description Who invited the user (null when registered by backoffice)
-             * @example 3
-             */
-            invitedBy: number | null;
-            /**
-             * Format: date-time
-             * @description When a pending invitation expires (null for members)
-             * @example null
-             */
-            invitationExpiresAt: string | null;
-            /**
-             * @description Why the membership ended (null while live)
-             * @example null
-             * @enum {string|null}
-             */
-            endReason: "removed" | "left" | "revoked" | "declined" | "expired" | null;
-            /**
-             * @description Who ended it (null while live)
-             * @example null
-             */
-            endedBy: number | null;
-            /**
-             * @description Incremented on every change; the ETag of this membership is this number, quoted
-             * @example 1
-             */
-            version: number;
         };
-        MemberPageDto: {
-            data: components["schemas"]["MemberDto"][];
-            /**
-             * @description Pass as `cursor` to get the next page; null on the last page
-             * @example djE6NDI
-             */
-            nextCursor: string | null;
+        OrganizationResponseDto: {
+            data: components["schemas"]["OrganizationDto"];
         };
-        MemberResponseDto: {
-            data: components["schemas"]["MemberDto"];
+        PolicyDto: {
+            /**
+             * @description Active members plus pending invitations never exceed it; null: no limit
+             * @example 25
+             */
+            maxMembers: number | null;
+            /**
+             * @description Pending (unexpired) invitations never exceed it; null: no limit
+             * @example 10
+             */
+            maxPendingInvitations: number | null;
+            /**
+             * @description The domains an invitee's address may have (exact match, case-insensitive, lower-cased as stored); null: any
+             * @example [
+             *       "example.com",
+             *       "example.org"
+             *     ]
+             */
+            allowedEmailDomains: string[] | null;
         };
-        UpdateMembershipDto: {
-            /**
-             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
-             * @example 2
-             * @enum {integer}
-             */
-            scope?: 1 | 2;
-            /**
-             * @description Replaces the permissions as a whole
-             * @example {
-             *       "group": 0,
-             *       "read": [
-             *         1,
-             *         2
-             *       ],
-             *       "manage": [
-             *         1
-             *       ]
-             *     }
-             */
-            permissions?: components["schemas"]["PermissionsDto"];
-            /**
-             * @description Unique identifier of the profession; null clears it
-             * @example 3
-             */
-            professionId?: number | null;
+        PolicyResponseDto: {
+            data: components["schemas"]["PolicyDto"];
         };
-        RestoreMembershipDto: {
+        UpdatePolicyDto: {
             /**
-             * @description Which soft-deleted membership row to restore (see includeDeleted on the list routes); default: the most recently removed one
-             * @example 42
+             * @description Active members plus pending invitations never exceed it (an integer ≥ 0); null: no limit
+             * @example 25
              */
-            membershipId?: number;
+            maxMembers?: number | null;
             /**
-             * @description A new role; default: the one the membership had
-             * @example 2
-             * @enum {integer}
+             * @description Pending invitations never exceed it (an integer ≥ 0); null: no limit
+             * @example 10
              */
-            scope?: 1 | 2;
+            maxPendingInvitations?: number | null;
             /**
-             * @description New permissions; default: the ones the membership had
-             * @example {
-             *       "group": 0,
-             *       "read": [
-             *         1
-             *       ],
-             *       "manage": []
-             *     }
+             * @description Replaces the allowed email domains (ASCII host names such as `example.com`, at most 100, stored lower-cased without repeats); null allows any domain
+             * @example [
+             *       "example.com"
+             *     ]
              */
-            permissions?: components["schemas"]["PermissionsDto"];
+            allowedEmailDomains?: string[] | null;
+        };
+        UpdateAdminPolicyDto: {
+            /**
+             * @description Replaces the allowed email domains (ASCII host names such as `example.com`, at most 100, stored lower-cased without repeats); null allows any domain
+             * @example [
+             *       "example.com"
+             *     ]
+             */
+            allowedEmailDomains: string[] | null;
         };
     };
     responses: never;
@@ -1285,6 +1699,1731 @@ export interface operations {
             };
         };
     };
+    listMembersUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
+                status?: "invited" | "active";
+                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
+                scope?: 1 | 2;
+                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
+                email?: string;
+                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
+                includeDeleted?: boolean;
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of memberships */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 42,
+                     *           "userId": 7,
+                     *           "organizationId": 1,
+                     *           "email": "jane.doe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "active",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": null,
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "roleKey": "member",
+                     *           "version": 2,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z"
+                     *         },
+                     *         {
+                     *           "id": 43,
+                     *           "userId": 8,
+                     *           "organizationId": 1,
+                     *           "email": "john.roe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "invited",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "roleKey": "member",
+                     *           "version": 1,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "djE6NDM"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberPageDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMemberUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+                /** @description Unique identifier of the member */
+                memberUserId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": null,
+                     *         "endedBy": null,
+                     *         "roleKey": "member",
+                     *         "version": 2,
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteMemberUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: {
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+                /** @description Unique identifier of the member */
+                memberUserId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The removed membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": "removed",
+                     *         "endedBy": 3,
+                     *         "roleKey": "member",
+                     *         "version": 3,
+                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); If-Match is malformed (INVALID_IF_MATCH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description It would remove the last active ADMIN (LAST_ADMIN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateMemberUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: {
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+                /** @description Unique identifier of the member */
+                memberUserId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMembershipDto"];
+            };
+        };
+        responses: {
+            /** @description The changed membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": null,
+                     *         "endedBy": null,
+                     *         "roleKey": "member",
+                     *         "version": 2,
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN), or the change grants permissions the caller does not hold (PERMISSION_ESCALATION) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description It would demote the last active ADMIN (LAST_ADMIN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    leaveUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+                /** @description Unique identifier of the organization to leave */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ended membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": "left",
+                     *         "endedBy": 7,
+                     *         "roleKey": "member",
+                     *         "version": 3,
+                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER), or If-Match is malformed (INVALID_IF_MATCH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller is its last active ADMIN (LAST_ADMIN), or the membership is a pending invitation (INVITATION_PENDING) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoOrganizationMembers: {
+        parameters: {
+            query?: {
+                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
+                status?: "invited" | "active";
+                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
+                scope?: 1 | 2;
+                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
+                email?: string;
+                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
+                includeDeleted?: boolean;
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of memberships */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 42,
+                     *           "userId": 7,
+                     *           "organizationId": 1,
+                     *           "email": "jane.doe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "active",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": null,
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "roleKey": "member",
+                     *           "version": 2,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z"
+                     *         },
+                     *         {
+                     *           "id": 43,
+                     *           "userId": 8,
+                     *           "organizationId": 1,
+                     *           "email": "john.roe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "invited",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "roleKey": "member",
+                     *           "version": 1,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "djE6NDM"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberPageDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoUserOrganizations: {
+        parameters: {
+            query?: {
+                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
+                status?: "invited" | "active";
+                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
+                scope?: 1 | 2;
+                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
+                email?: string;
+                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
+                includeDeleted?: boolean;
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the user */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of memberships */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 42,
+                     *           "userId": 7,
+                     *           "organizationId": 1,
+                     *           "email": "jane.doe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "active",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": null,
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "roleKey": "member",
+                     *           "version": 2,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z"
+                     *         },
+                     *         {
+                     *           "id": 43,
+                     *           "userId": 8,
+                     *           "organizationId": 1,
+                     *           "email": "john.roe@example.com",
+                     *           "organizationName": "Acme",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "professionId": null,
+                     *           "status": "invited",
+                     *           "invitedBy": 3,
+                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
+                     *           "endReason": null,
+                     *           "endedBy": null,
+                     *           "roleKey": "member",
+                     *           "version": 1,
+                     *           "deletedAt": null,
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *           "createdAt": "2024-01-15T08:45:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "djE6NDM"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberPageDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user never existed (USER_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBoUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique identifier of the user */
+                userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": null,
+                     *         "endedBy": null,
+                     *         "roleKey": "member",
+                     *         "version": 2,
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteBoUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the user */
+                userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The removed membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": "removed",
+                     *         "endedBy": 1,
+                     *         "roleKey": "member",
+                     *         "version": 3,
+                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED); If-Match is malformed (INVALID_IF_MATCH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description It would remove the last active ADMIN (LAST_ADMIN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateBoUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the user */
+                userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMembershipDto"];
+            };
+        };
+        responses: {
+            /** @description The changed membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": null,
+                     *         "endedBy": null,
+                     *         "roleKey": "member",
+                     *         "version": 2,
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description It would demote the last active ADMIN (LAST_ADMIN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restoreBoUserOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the user */
+                userId: number;
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RestoreMembershipDto"];
+            };
+        };
+        responses: {
+            /** @description The restored membership */
+            200: {
+                headers: {
+                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 42,
+                     *         "userId": 7,
+                     *         "organizationId": 1,
+                     *         "email": "jane.doe@example.com",
+                     *         "organizationName": "Acme",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             1
+                     *           ]
+                     *         },
+                     *         "professionId": null,
+                     *         "status": "active",
+                     *         "invitedBy": 3,
+                     *         "invitationExpiresAt": null,
+                     *         "endReason": null,
+                     *         "endedBy": null,
+                     *         "roleKey": "member",
+                     *         "version": 2,
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED), or the body is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The user or organization does not exist or is deleted (USER_NOT_FOUND, ORGANIZATION_NOT_FOUND), or there is no removed membership to restore (MEMBERSHIP_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A live membership exists (MEMBERSHIP_ALREADY_EXISTS), or the row is an ended invitation (MEMBERSHIP_NOT_RESTORABLE) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     createInviteUserOrganization: {
         parameters: {
             query?: {
@@ -1379,6 +3518,181 @@ export interface operations {
                 };
             };
             /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createBulkInviteUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to invite into (decimal integer) */
+                organizationId?: unknown;
+            };
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The caller’s user id (decimal integer) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkInviteDto"];
+            };
+        };
+        responses: {
+            /** @description `atomic: true` and every item was created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkInviteResponseDto"];
+                };
+            };
+            /** @description One result per item */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "index": 0,
+                     *           "email": "ada@example.com",
+                     *           "status": 201,
+                     *           "data": {
+                     *             "userId": 2,
+                     *             "organizationId": 1,
+                     *             "scope": 1,
+                     *             "permissions": {
+                     *               "group": 0,
+                     *               "read": [
+                     *                 1,
+                     *                 2
+                     *               ],
+                     *               "manage": [
+                     *                 1,
+                     *                 2
+                     *               ]
+                     *             },
+                     *             "professionId": 1,
+                     *             "status": "invited",
+                     *             "deletedAt": null,
+                     *             "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *             "createdAt": "2024-12-09T14:23:00.000Z"
+                     *           }
+                     *         },
+                     *         {
+                     *           "index": 1,
+                     *           "email": "ADA@example.com",
+                     *           "status": 409,
+                     *           "code": "DUPLICATE_IN_REQUEST",
+                     *           "error": "The same address appears earlier in this request"
+                     *         }
+                     *       ],
+                     *       "summary": {
+                     *         "created": 1,
+                     *         "failed": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkInviteResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path `userId` is not the caller, or the caller is not an active ADMIN of the organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `atomic: true` and some item could not be created (BULK_NOT_ATOMIC): nothing was written */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkInviteRefusedDto"];
+                };
+            };
+            /** @description The body is larger than 100 maximal items */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2742,17 +5056,9 @@ export interface operations {
             };
         };
     };
-    listBoOrganizationMembers: {
+    listOrganizationsUserOrganization: {
         parameters: {
             query?: {
-                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
-                status?: "invited" | "active";
-                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
-                scope?: 1 | 2;
-                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
-                email?: string;
-                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
-                includeDeleted?: boolean;
                 /** @description Page size, 1 to 200 */
                 limit?: number;
                 /** @description The previous page's `nextCursor` */
@@ -2760,8 +5066,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Unique identifier of the organization */
-                organizationId: number;
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
             };
             cookie?: never;
         };
@@ -2777,12 +5083,11 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": 42,
-                     *           "userId": 7,
-                     *           "organizationId": 1,
-                     *           "email": "jane.doe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
+                     *           "organization": {
+                     *             "id": 1,
+                     *             "name": "Acme"
+                     *           },
+                     *           "scope": 1,
                      *           "permissions": {
                      *             "group": 0,
                      *             "read": [
@@ -2793,53 +5098,605 @@ export interface operations {
                      *               1
                      *             ]
                      *           },
-                     *           "professionId": null,
-                     *           "status": "active",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": null,
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 2,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
+                     *           "roleKey": "admin",
+                     *           "status": "active"
                      *         },
                      *         {
-                     *           "id": 43,
-                     *           "userId": 8,
-                     *           "organizationId": 1,
-                     *           "email": "john.roe@example.com",
-                     *           "organizationName": "Acme",
+                     *           "organization": {
+                     *             "id": 5,
+                     *             "name": "Globex"
+                     *           },
                      *           "scope": 2,
                      *           "permissions": {
                      *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
+                     *             "read": [],
+                     *             "manage": []
                      *           },
-                     *           "professionId": null,
-                     *           "status": "invited",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 1,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
+                     *           "roleKey": null,
+                     *           "status": "invited"
                      *         }
                      *       ],
-                     *       "nextCursor": "djE6NDM"
+                     *       "nextCursor": null
                      *     }
                      */
-                    "application/json": components["schemas"]["MemberPageDto"];
+                    "application/json": components["schemas"]["MyOrganizationPageDto"];
                 };
             };
             /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createBoOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationNameDto"];
+            };
+        };
+        responses: {
+            /** @description The organization */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 12,
+                     *         "name": "Acme",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganizationResponseDto"];
+                };
+            };
+            /** @description The body is invalid: name missing, empty, over 200 characters, or unknown fields (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBoOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 12,
+                     *         "name": "Acme",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganizationResponseDto"];
+                };
+            };
+            /** @description The path id is not an integer (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteBoOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deleted organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 12,
+                     *         "name": "Acme",
+                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganizationResponseDto"];
+                };
+            };
+            /** @description The path id is not an integer (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateBoOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationNameDto"];
+            };
+        };
+        responses: {
+            /** @description The renamed organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 12,
+                     *         "name": "Acme",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganizationResponseDto"];
+                };
+            };
+            /** @description The path id is not an integer (INVALID_PATH_PARAMETER); The body is invalid: name missing, empty, over 200 characters, or unknown fields (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restoreBoOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The restored organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 12,
+                     *         "name": "Acme",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganizationResponseDto"];
+                };
+            };
+            /** @description The path id is not an integer (INVALID_PATH_PARAMETER) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2875,428 +5732,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    listBoUserOrganizations: {
-        parameters: {
-            query?: {
-                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
-                status?: "invited" | "active";
-                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
-                scope?: 1 | 2;
-                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
-                email?: string;
-                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
-                includeDeleted?: boolean;
-                /** @description Page size, 1 to 200 */
-                limit?: number;
-                /** @description The previous page's `nextCursor` */
-                cursor?: string;
-            };
-            header?: never;
-            path: {
-                /** @description Unique identifier of the user */
-                userId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of memberships */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": 42,
-                     *           "userId": 7,
-                     *           "organizationId": 1,
-                     *           "email": "jane.doe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
-                     *           "permissions": {
-                     *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
-                     *           },
-                     *           "professionId": null,
-                     *           "status": "active",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": null,
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 2,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
-                     *         },
-                     *         {
-                     *           "id": 43,
-                     *           "userId": 8,
-                     *           "organizationId": 1,
-                     *           "email": "john.roe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
-                     *           "permissions": {
-                     *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
-                     *           },
-                     *           "professionId": null,
-                     *           "status": "invited",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 1,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
-                     *         }
-                     *       ],
-                     *       "nextCursor": "djE6NDM"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberPageDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The bearer token lacks the backoffice role */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user never existed (USER_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getBoUserOrganization: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Unique identifier of the user */
-                userId: number;
-                /** @description Unique identifier of the organization */
-                organizationId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": null,
-                     *         "endedBy": null,
-                     *         "version": 2,
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The bearer token lacks the backoffice role */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    deleteBoUserOrganization: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
-                "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description Unique identifier of the user */
-                userId: number;
-                /** @description Unique identifier of the organization */
-                organizationId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The removed membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": "removed",
-                     *         "endedBy": 1,
-                     *         "version": 3,
-                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED); If-Match is malformed (INVALID_IF_MATCH) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The bearer token lacks the backoffice role */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description It would remove the last active ADMIN (LAST_ADMIN) */
+            /** @description The organization is not deleted (ORGANIZATION_NOT_DELETED) */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
-            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3342,18 +5779,112 @@ export interface operations {
             };
         };
     };
-    updateBoUserOrganization: {
+    getBoOrganizationPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "maxMembers": 25,
+                     *         "maxPendingInvitations": 10,
+                     *         "allowedEmailDomains": [
+                     *           "example.com",
+                     *           "example.org"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PolicyResponseDto"];
+                };
+            };
+            /** @description The path id is not an integer (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateBoOrganizationPolicy: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
-                "If-Match"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Unique identifier of the user */
-                userId: number;
                 /** @description Unique identifier of the organization */
                 organizationId: number;
             };
@@ -3361,54 +5892,32 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateMembershipDto"];
+                "application/json": components["schemas"]["UpdatePolicyDto"];
             };
         };
         responses: {
-            /** @description The changed membership */
+            /** @description The policy as it now is */
             200: {
                 headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     /**
                      * @example {
                      *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": null,
-                     *         "endedBy": null,
-                     *         "version": 2,
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *         "maxMembers": 25,
+                     *         "maxPendingInvitations": 10,
+                     *         "allowedEmailDomains": [
+                     *           "example.com",
+                     *           "example.org"
+                     *         ]
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["MemberResponseDto"];
+                    "application/json": components["schemas"]["PolicyResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description The path id or the body is invalid: a limit not an integer ≥ 0, a domain not an ASCII host name, over 100 domains, unknown fields (VALIDATION_FAILED), or nothing to change (NOTHING_TO_UPDATE) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3435,7 +5944,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3444,181 +5953,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description It would demote the last active ADMIN (LAST_ADMIN) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Body larger than 16 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Body not sent as application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This Idempotency-Key was used with another request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    restoreBoUserOrganization: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description Unique identifier of the user */
-                userId: number;
-                /** @description Unique identifier of the organization */
-                organizationId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["RestoreMembershipDto"];
-            };
-        };
-        responses: {
-            /** @description The restored membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": null,
-                     *         "endedBy": null,
-                     *         "version": 2,
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED), or the body is invalid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The bearer token lacks the backoffice role */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user or organization does not exist or is deleted (USER_NOT_FOUND, ORGANIZATION_NOT_FOUND), or there is no removed membership to restore (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A live membership exists (MEMBERSHIP_ALREADY_EXISTS), or the row is an ended invitation (MEMBERSHIP_NOT_RESTORABLE) */
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3683,162 +6018,7 @@ export interface operations {
             };
         };
     };
-    listMembersUserOrganization: {
-        parameters: {
-            query?: {
-                /** @description `invited` lists pending invitations, `active` lists members; both when absent */
-                status?: "invited" | "active";
-                /** @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER */
-                scope?: 1 | 2;
-                /** @description Case-insensitive prefix of the member's email (a whole address matches itself) */
-                email?: string;
-                /** @description Also list soft-deleted (removed, left, revoked, declined, expired) memberships */
-                includeDeleted?: boolean;
-                /** @description Page size, 1 to 200 */
-                limit?: number;
-                /** @description The previous page's `nextCursor` */
-                cursor?: string;
-                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
-                organizationId?: number;
-            };
-            header?: never;
-            path: {
-                /** @description Unique identifier of the caller (must be the user of the tokens) */
-                userId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of memberships */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": [
-                     *         {
-                     *           "id": 42,
-                     *           "userId": 7,
-                     *           "organizationId": 1,
-                     *           "email": "jane.doe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
-                     *           "permissions": {
-                     *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
-                     *           },
-                     *           "professionId": null,
-                     *           "status": "active",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": null,
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 2,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
-                     *         },
-                     *         {
-                     *           "id": 43,
-                     *           "userId": 8,
-                     *           "organizationId": 1,
-                     *           "email": "john.roe@example.com",
-                     *           "organizationName": "Acme",
-                     *           "scope": 2,
-                     *           "permissions": {
-                     *             "group": 0,
-                     *             "read": [
-                     *               1,
-                     *               2
-                     *             ],
-                     *             "manage": [
-                     *               1
-                     *             ]
-                     *           },
-                     *           "professionId": null,
-                     *           "status": "invited",
-                     *           "invitedBy": 3,
-                     *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
-                     *           "endReason": null,
-                     *           "endedBy": null,
-                     *           "version": 1,
-                     *           "deletedAt": null,
-                     *           "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *           "createdAt": "2024-01-15T08:45:00.000Z"
-                     *         }
-                     *       ],
-                     *       "nextCursor": "djE6NDM"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberPageDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getMemberUserOrganization: {
+    getPolicyUserOrganization: {
         parameters: {
             query?: {
                 /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
@@ -3848,57 +6028,33 @@ export interface operations {
             path: {
                 /** @description Unique identifier of the caller (must be the user of the tokens) */
                 userId: number;
-                /** @description Unique identifier of the member */
-                memberUserId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The membership */
+            /** @description The policy */
             200: {
                 headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     /**
                      * @example {
                      *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": null,
-                     *         "endedBy": null,
-                     *         "version": 2,
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *         "maxMembers": 25,
+                     *         "maxPendingInvitations": 10,
+                     *         "allowedEmailDomains": [
+                     *           "example.com",
+                     *           "example.org"
+                     *         ]
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["MemberResponseDto"];
+                    "application/json": components["schemas"]["PolicyResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3918,15 +6074,6 @@ export interface operations {
             };
             /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3963,233 +6110,50 @@ export interface operations {
             };
         };
     };
-    deleteMemberUserOrganization: {
+    updatePolicyUserOrganization: {
         parameters: {
             query?: {
                 /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
                 organizationId?: number;
             };
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
-                "If-Match"?: string;
                 /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
                 "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Unique identifier of the caller (must be the user of the tokens) */
                 userId: number;
-                /** @description Unique identifier of the member */
-                memberUserId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The removed membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": "removed",
-                     *         "endedBy": 3,
-                     *         "version": 3,
-                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); If-Match is malformed (INVALID_IF_MATCH) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description It would remove the last active ADMIN (LAST_ADMIN) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This Idempotency-Key was used with another request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    updateMemberUserOrganization: {
-        parameters: {
-            query?: {
-                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
-                organizationId?: number;
-            };
-            header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
-                "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description Unique identifier of the caller (must be the user of the tokens) */
-                userId: number;
-                /** @description Unique identifier of the member */
-                memberUserId: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateMembershipDto"];
+                "application/json": components["schemas"]["UpdateAdminPolicyDto"];
             };
         };
         responses: {
-            /** @description The changed membership */
+            /** @description The policy as it now is */
             200: {
                 headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     /**
                      * @example {
                      *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": null,
-                     *         "endedBy": null,
-                     *         "version": 2,
-                     *         "deletedAt": null,
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *         "maxMembers": 25,
+                     *         "maxPendingInvitations": 10,
+                     *         "allowedEmailDomains": [
+                     *           "example.com",
+                     *           "example.org"
+                     *         ]
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["MemberResponseDto"];
+                    "application/json": components["schemas"]["PolicyResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id, the query or the body is invalid: a domain not an ASCII host name, over 100 domains, a limit or another unknown field (VALIDATION_FAILED); several administered organizations and no organizationId (ORGANIZATION_REQUIRED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4207,7 +6171,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN), or the change grants permissions the caller does not hold (PERMISSION_ESCALATION) */
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4216,26 +6180,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The user has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description It would demote the last active ADMIN (LAST_ADMIN) */
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
-            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4254,160 +6200,6 @@ export interface operations {
             };
             /** @description Body not sent as application/json */
             415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description This Idempotency-Key was used with another request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Internal server error (the body carries only the request id) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry later */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    leaveUserOrganization: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
-                "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description Unique identifier of the caller (must be the user of the tokens) */
-                userId: number;
-                /** @description Unique identifier of the organization to leave */
-                organizationId: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The ended membership */
-            200: {
-                headers: {
-                    /** @description The version of the membership, quoted: send it back in If-Match to change it */
-                    ETag?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "data": {
-                     *         "id": 42,
-                     *         "userId": 7,
-                     *         "organizationId": 1,
-                     *         "email": "jane.doe@example.com",
-                     *         "organizationName": "Acme",
-                     *         "scope": 2,
-                     *         "permissions": {
-                     *           "group": 0,
-                     *           "read": [
-                     *             1,
-                     *             2
-                     *           ],
-                     *           "manage": [
-                     *             1
-                     *           ]
-                     *         },
-                     *         "professionId": null,
-                     *         "status": "active",
-                     *         "invitedBy": 3,
-                     *         "invitationExpiresAt": null,
-                     *         "endReason": "left",
-                     *         "endedBy": 7,
-                     *         "version": 3,
-                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
-                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
-                     *         "createdAt": "2024-01-15T08:45:00.000Z"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["MemberResponseDto"];
-                };
-            };
-            /** @description A path id is invalid (INVALID_PATH_PARAMETER), or If-Match is malformed (INVALID_IF_MATCH) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Missing, invalid, expired or revoked bearer or session token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The path userId is not the caller (NOT_THE_CALLER) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The caller has no live membership in the organization (MEMBERSHIP_NOT_FOUND) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The caller is its last active ADMIN (LAST_ADMIN), or the membership is a pending invitation (INVITATION_PENDING) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description If-Match names a version that is no longer current (PRECONDITION_FAILED) */
-            412: {
                 headers: {
                     [name: string]: unknown;
                 };
