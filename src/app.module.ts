@@ -12,6 +12,7 @@ import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InvitationsModule } from './invitations/invitations.module.js';
 import { MembershipsModule } from './memberships/memberships.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { OrganizationsModule } from './organizations/organizations.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RegistrationsModule } from './registrations/registrations.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         RegistrationsModule,
         EventsModule,
         WebhooksModule,
+        OrganizationsModule,
       ],
     };
   }

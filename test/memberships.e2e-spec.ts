@@ -109,6 +109,7 @@ describe('membership management', () => {
         invitationExpiresAt: null,
         endReason: null,
         endedBy: null,
+        roleKey: null,
         version: 1,
         deletedAt: null,
         updatedAt: expect.any(String),

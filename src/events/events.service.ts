@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { queryForRead } from '../database/read-retry.js';
+import { Sql } from '../database/sql.js';
 import type { EventPageDto } from './dto/event-page.dto.js';
 import { DEFAULT_EVENTS_PAGE_SIZE, type ListEventsQueryDto } from './dto/list-events-query.dto.js';
 import { decodeFeedCursor, encodeFeedCursor, laterOf, type FeedPosition } from './event-cursor.js';
@@ -25,15 +24,14 @@ interface FeedRow extends Partial<EventRow> {
  */
 @Injectable()
 export class EventsService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly sql: Sql) {}
 
   async list(query: ListEventsQueryDto): Promise<EventPageDto> {
     const after = decodeFeedCursor(query.after);
     const limit = query.limit ?? DEFAULT_EVENTS_PAGE_SIZE;
     const types = query.types === undefined ? null : [...new Set(query.types.split(','))];
     // One statement, so the horizon and the rows come from the same snapshot.
-    const rows = await queryForRead<FeedRow[]>(
-      this.dataSource,
+    const rows = await this.sql.read<FeedRow>(
       `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon)
        SELECT h.horizon, e.*
          FROM h

@@ -34,6 +34,8 @@ import {
 } from '../memberships/membership.repository.js';
 import { LIVE_MEMBERSHIP_INDEX, type Membership } from '../memberships/membership-row.js';
 import {
+  assertWithinPolicy,
+  policyRefusal,
   assertWithinGrantCeiling,
   emailKey,
   escalation,
@@ -229,6 +231,8 @@ export class InvitationsService {
       // the statement wrote nothing: the grant exceeds the granter's own
       throw escalation(grantCeilingExcess(outcome.granter, cmd) ?? { scope: false, read: [], manage: [] });
     }
+    // the organization's limits or allowed domains refused it; nothing was written
+    assertWithinPolicy(outcome.policy);
     if (!outcome.membership || outcome.inviteeEmail === undefined) {
       throw new ConflictException(
         errorBody(
@@ -447,6 +451,11 @@ export class InvitationsService {
           error: body.error,
           details: body.details.map((d) => ({ ...d, path: `invitations[${item.index}].${d.path}` })),
         };
+      }
+      case 'policy': {
+        const refusal = policyRefusal(item.verdict)!;
+        const refused = refusal.getResponse() as { error: string; code: string };
+        return { ...base, status: refusal.getStatus(), code: refused.code, error: refused.error };
       }
       case 'email_conflict':
         return {
@@ -729,6 +738,12 @@ export class InvitationsService {
     if (!locked.inviterHasAuthority) {
       // another tool demoted or removed the inviter without revoking its invitations
       throw gone('revoked');
+    }
+    // The invitation already holds its seat; a limit lowered below the count since, or a
+    // domain no longer allowed, still refuses the new member.
+    const verdict = await this.memberships.policyVerdict(tx, row.organizationId, row.userId, { seats: 0, pending: 0 });
+    if (verdict) {
+      assertWithinPolicy(verdict);
     }
     const { membership: after, userActivated } = await this.memberships.acceptInvitation(tx, row.id, row.userId);
     await audit({

@@ -11,3 +11,10 @@ export enum MembershipErrorCode {
   NOTHING_TO_UPDATE = 'NOTHING_TO_UPDATE',
   PRECONDITION_FAILED = 'PRECONDITION_FAILED',
 }
+
+/** Machine-readable codes of an organization's limits and allowed domains. */
+export enum PolicyErrorCode {
+  SEAT_LIMIT_REACHED = 'SEAT_LIMIT_REACHED',
+  PENDING_INVITATION_LIMIT = 'PENDING_INVITATION_LIMIT',
+  EMAIL_DOMAIN_NOT_ALLOWED = 'EMAIL_DOMAIN_NOT_ALLOWED',
+}

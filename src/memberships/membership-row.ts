@@ -21,6 +21,7 @@ export const MEMBERSHIP_COLUMNS = [
   'accepted_at',
   'end_reason',
   'ended_by',
+  'role_key',
   'version',
   'created_at',
   'updated_at',
@@ -44,6 +45,7 @@ export interface MembershipRow {
   accepted_at: Date | string | null;
   end_reason: UserOrganization['endReason'];
   ended_by: number | string | null;
+  role_key?: string | null;
   version: number;
   created_at: Date | string;
   updated_at: Date | string;
@@ -75,6 +77,7 @@ export function rowToMembership(row: MembershipRow): Membership {
     acceptedAt: dateOrNull(row.accepted_at),
     endReason: row.end_reason,
     endedBy: numOrNull(row.ended_by),
+    roleKey: row.role_key ?? null,
     version: Number(row.version),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),

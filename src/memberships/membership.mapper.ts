@@ -47,6 +47,7 @@ export function toMemberData(row: Membership, joined: { email: string; organizat
     invitationExpiresAt: row.invitationExpiresAt ? iso(row.invitationExpiresAt) : null,
     endReason: row.endReason,
     endedBy: row.endedBy === null ? null : Number(row.endedBy),
+    roleKey: row.roleKey,
     version: Number(row.version),
     deletedAt: seed.deletedAt,
     updatedAt: seed.updatedAt,

@@ -9,7 +9,14 @@ import {
   type Membership,
   type MembershipRow,
 } from './membership-row.js';
-import { grantCeilingSql } from './membership.rules.js';
+import {
+  emailDomainAllowedSql,
+  grantCeilingSql,
+  organizationLimitsSql,
+  pendingFreeSql,
+  seatsFreeSql,
+  type PolicyVerdict,
+} from './membership.rules.js';
 
 /** The live ADMIN membership rows of one organization, as locked by a change. */
 export interface LockedAdmin {
@@ -84,6 +91,8 @@ export interface InviteOutcome {
   granter: { scope: Scope; permissions: Permissions };
   /** The grant fits under the granter's own. */
   withinCeiling: boolean;
+  /** What the organization's limits and domains said of one more pending invitation. */
+  policy: PolicyVerdict;
   /**
    * The invitation, or undefined when nothing was written: the grant ceiling refused it, or
    * the address belongs to a stored non-ASCII address that case-folds onto it.
@@ -189,6 +198,13 @@ const INVITE_AUDIT_EVENTS = (expired: string, created: string) => `
           FROM ${created} m`;
 
 /**
+ * What an organization's policy asks of `adding` new pending invitations for `email`: a
+ * seat and a pending slot each, and an allowed domain (the SQL forms in membership.rules.ts).
+ */
+const INVITE_POLICY_SQL = (limits: string, email: string, adding: string) =>
+  `${seatsFreeSql(limits, adding)} AND ${pendingFreeSql(limits, adding)} AND ${emailDomainAllowedSql(limits, email)}`;
+
+/**
  * The whole invite as one statement, so one round trip and no explicit transaction: a single
  * statement is atomic, and every step below commits or rolls back with it (a round trip saved
  * is worth ~8–10 % of the invite's throughput; see docs/decisions).
@@ -197,8 +213,11 @@ const INVITE_AUDIT_EVENTS = (expired: string, created: string) => `
  *   ($2), else the caller's only one. Locked FOR SHARE, so a concurrent demotion or removal of
  *   the caller (which locks the organization's admin rows FOR UPDATE) either waits for this
  *   invitation to commit and then revokes it, or commits first and leaves no admin here.
- * - `target`: that admin when it is the only one, and the grant fits under its own (the
- *   grant ceiling, {@link grantCeilingSql}). Nothing below happens without it.
+ * - `limits`: the organization's limits and usage ({@link organizationLimitsSql}: a limited
+ *   organization is locked and counted, an unlimited one only read).
+ * - `target`: that admin when it is the only one, the grant fits under its own (the grant
+ *   ceiling, {@link grantCeilingSql}) and the organization's policy admits one more pending
+ *   invitation of that address ({@link INVITE_POLICY_SQL}). Nothing below happens without it.
  * - `invitee`: found or created by lower(email), race-safe (ON CONFLICT on the live index).
  * - `expired`: an expired pending invitation of the same person retires first (end_reason
  *   `expired`); the aggregate over it in `membership`'s WHERE makes PostgreSQL run it to
@@ -231,8 +250,11 @@ export const INVITE_STATEMENT: Statement = {
     'sendEmail',
   ],
   text: `
-  WITH ${INVITER_ADMIN_CTE('$6', '$2')}, target AS (
-    SELECT * FROM single WHERE ${grantCeilingSql('single', '$3::smallint', '$4::jsonb')}
+  WITH ${INVITER_ADMIN_CTE('$6', '$2')}, limits AS (${organizationLimitsSql('SELECT organization_id FROM single')}
+  ), target AS (
+    SELECT single.* FROM single, limits
+     WHERE ${grantCeilingSql('single', '$3::smallint', '$4::jsonb')}
+       AND ${INVITE_POLICY_SQL('limits', '$1::text', '1')}
   ), invitee AS (
     INSERT INTO users (email, status)
     SELECT $1::text, 'invited' FROM target
@@ -273,12 +295,16 @@ export const INVITE_STATEMENT: Statement = {
     RETURNING id
   )
   SELECT s.organization_id AS granter_organization_id, s.scope AS granter_scope,
-         s.permissions AS granter_permissions, EXISTS (SELECT 1 FROM target) AS within_ceiling,
+         s.permissions AS granter_permissions,
+         ${grantCeilingSql('s', '$3::smallint', '$4::jsonb')} AS within_ceiling,
+         ${seatsFreeSql('l', '1')} AS seats_free, ${pendingFreeSql('l', '1')} AS pending_free,
+         ${emailDomainAllowedSql('l', '$1::text')} AS domain_allowed,
          ${membershipColumns('m')}, i.email AS invitee_email,
          (SELECT count(*) FROM expired)::int AS expired_invitations,
          (SELECT count(*) FROM mail)::int AS mails,
          (SELECT count(*) FROM audit)::int AS audit_events
     FROM single s
+    LEFT JOIN limits l ON true
     LEFT JOIN membership m ON true
     LEFT JOIN invitee i ON true`,
 };
@@ -317,8 +343,21 @@ export const BULK_INVITE_STATEMENT: Statement = {
       FROM unnest($1::int[], $2::text[], $3::smallint[], $4::jsonb[], $5::bigint[], $6::text[], $7::text[],
                   $8::uuid[])
         AS i(idx, email, scope, permissions, profession_id, token_hash, sealed_token, outbox_id)
+  ), limits AS (${organizationLimitsSql('SELECT organization_id FROM single')}
+  ), judged AS (
+    SELECT item.*, ${grantCeilingSql('single', 'item.scope', 'item.permissions')} AS within_ceiling,
+           ${emailDomainAllowedSql('limits', 'item.email')} AS domain_allowed
+      FROM item, single, limits
+  ), ranked AS (
+    -- the items that pass the ceiling and the domain take seats in request order: the n-th
+    -- of them needs n free seats and n free pending slots
+    SELECT judged.*, row_number() OVER (ORDER BY judged.idx) AS seat_rank
+      FROM judged
+     WHERE judged.within_ceiling AND judged.domain_allowed
   ), allowed AS (
-    SELECT item.* FROM item, single WHERE ${grantCeilingSql('single', 'item.scope', 'item.permissions')}
+    SELECT r.idx, r.email, r.scope, r.permissions, r.profession_id, r.token_hash, r.sealed_token, r.outbox_id
+      FROM ranked r, limits
+     WHERE ${INVITE_POLICY_SQL('limits', 'r.email', 'r.seat_rank')}
   ), invitee AS (
     INSERT INTO users (email, status)
     SELECT email, 'invited' FROM allowed ORDER BY idx
@@ -365,7 +404,10 @@ export const BULK_INVITE_STATEMENT: Statement = {
     RETURNING id
   )
   SELECT it.idx, s.organization_id AS granter_organization_id, s.scope AS granter_scope,
-         s.permissions AS granter_permissions, al.idx IS NOT NULL AS within_ceiling,
+         s.permissions AS granter_permissions, COALESCE(j.within_ceiling, false) AS within_ceiling,
+         COALESCE(j.domain_allowed, false) AS domain_allowed,
+         COALESCE(${seatsFreeSql('l', 'rk.seat_rank')}, false) AS seats_free,
+         COALESCE(${pendingFreeSql('l', 'rk.seat_rank')}, false) AS pending_free,
          mt.user_id IS NOT NULL AS invitee_found,
          (SELECT l.status FROM user_organizations l
            WHERE l.user_id = mt.user_id AND l.organization_id = s.organization_id AND l.deleted_at IS NULL
@@ -376,7 +418,9 @@ export const BULK_INVITE_STATEMENT: Statement = {
          (SELECT count(*) FROM audit)::int AS audit_events
     FROM item it
     CROSS JOIN single s
-    LEFT JOIN allowed al ON al.idx = it.idx
+    LEFT JOIN limits l ON true
+    LEFT JOIN judged j ON j.idx = it.idx
+    LEFT JOIN ranked rk ON rk.idx = it.idx
     LEFT JOIN matched mt ON mt.idx = it.idx
     LEFT JOIN membership m ON m.user_id = mt.user_id
    ORDER BY it.idx`,
@@ -399,6 +443,7 @@ export interface BulkInviteItem {
 export type BulkInviteItemOutcome =
   | { index: number; outcome: 'created'; membership: Membership }
   | { index: number; outcome: 'exceeds_ceiling' }
+  | { index: number; outcome: 'policy'; verdict: PolicyVerdict }
   | { index: number; outcome: 'conflict'; liveStatus: string | null }
   | { index: number; outcome: 'email_conflict' };
 
@@ -411,6 +456,9 @@ export interface BulkInviteOutcome {
 
 type BulkInviteRow = Partial<MembershipRow> & {
   idx: number;
+  seats_free: boolean;
+  pending_free: boolean;
+  domain_allowed: boolean;
   granter_organization_id: number | string;
   granter_scope: Scope;
   granter_permissions: Permissions;
@@ -421,6 +469,9 @@ type BulkInviteRow = Partial<MembershipRow> & {
 };
 
 type InviteRow = Partial<MembershipRow> & {
+  seats_free: boolean;
+  pending_free: boolean;
+  domain_allowed: boolean;
   granter_organization_id: number | string;
   granter_scope: Scope;
   granter_permissions: Permissions;
@@ -459,6 +510,12 @@ const LIST_SQL = `
     FROM user_organizations uo
     JOIN users u ON u.id = uo.user_id
     JOIN organizations o ON o.id = uo.organization_id`;
+
+const verdictOf = (row: { seats_free: boolean; pending_free: boolean; domain_allowed: boolean }): PolicyVerdict => ({
+  seatsFree: row.seats_free,
+  pendingFree: row.pending_free,
+  domainAllowed: row.domain_allowed,
+});
 
 const joined = (row: JoinedMembershipRow): JoinedMembership => ({
   membership: rowToMembership(row),
@@ -574,6 +631,7 @@ export class MembershipRepository {
       organizationId: Number(row.granter_organization_id),
       granter: { scope: row.granter_scope, permissions: row.granter_permissions },
       withinCeiling: row.within_ceiling,
+      policy: verdictOf(row),
       membership: row.id === null || row.id === undefined ? undefined : rowToMembership(row as MembershipRow),
       inviteeEmail: row.invitee_email ?? undefined,
       expiredInvitations: row.expired_invitations,
@@ -623,6 +681,9 @@ export class MembershipRepository {
         const index = row.idx;
         if (!row.within_ceiling) {
           return { index, outcome: 'exceeds_ceiling' };
+        }
+        if (!row.domain_allowed || !row.seats_free || !row.pending_free) {
+          return { index, outcome: 'policy', verdict: verdictOf(row) };
         }
         if (!row.invitee_found) {
           return { index, outcome: 'email_conflict' };
@@ -825,6 +886,21 @@ export class MembershipRepository {
     return rows.map((row) => ({ before: rowToMembership(row.before), after: rowToMembership(row) }));
   }
 
+  /**
+   * Cancels the unsent invitation mails of an organization's memberships (it is being
+   * deleted: an invitation into it can no longer be accepted). Returns how many.
+   */
+  async cancelOrganizationMails(tx: Queryable, organizationId: number): Promise<number> {
+    const rows = await tx.query<{ id: string }>(
+      `UPDATE mail_outbox mo SET status = 'cancelled', secret = NULL, updated_at = now()
+         FROM user_organizations uo
+        WHERE mo.membership_id = uo.id AND uo.organization_id = $1 AND mo.status = 'pending'
+       RETURNING mo.id`,
+      [organizationId],
+    );
+    return rows.length;
+  }
+
   /** One invitation with names and mail delivery (any state), or undefined. */
   async invitationView(id: number, q: Queryable = this.sql): Promise<InvitationViewRow | undefined> {
     const rows = await q.query<InvitationViewRow>(
@@ -1014,6 +1090,29 @@ export class MembershipRepository {
     return rowToMembership(rows[0]);
   }
 
+  /**
+   * What the organization's limits and allowed domains say of the user taking `seats` more
+   * seats and `pending` more pending invitations there, inside `tx`. A limited organization
+   * stays locked until `tx` ends, so the write that follows in `tx` is counted by the next
+   * one. undefined for an unknown organization or user.
+   */
+  async policyVerdict(
+    tx: Queryable,
+    organizationId: number,
+    userId: number,
+    adding: { seats: number; pending: number },
+  ): Promise<PolicyVerdict | undefined> {
+    const rows = await tx.query<{ seats_free: boolean; pending_free: boolean; domain_allowed: boolean }>(
+      `WITH limits AS (${organizationLimitsSql('$1::bigint')})
+       SELECT ${seatsFreeSql('l', '$3::int')} AS seats_free, ${pendingFreeSql('l', '$4::int')} AS pending_free,
+              ${emailDomainAllowedSql('l', 'u.email')} AS domain_allowed
+         FROM limits l
+         JOIN users u ON u.id = $2::bigint`,
+      [organizationId, userId, adding.seats, adding.pending],
+    );
+    return rows[0] && verdictOf(rows[0]);
+  }
+
   /** Whether the user and the organization exist and are live (each null when it never existed). */
   async liveness(
     q: Queryable,
@@ -1026,6 +1125,29 @@ export class MembershipRepository {
       [userId, organizationId],
     );
     return { user: rows[0].user_live, organization: rows[0].organization_live };
+  }
+
+  /**
+   * One page of the user's own live memberships and pending invitations in live
+   * organizations, by membership id (keyset on the user's rows).
+   */
+  async organizationsOf(
+    userId: number,
+    page: { after?: number; limit: number },
+  ): Promise<{ items: JoinedMembership[]; nextCursor: string | null }> {
+    const rows = await this.sql.read<JoinedMembershipRow>(
+      `${JOINED_SQL}
+        WHERE uo.user_id = $1 AND uo.deleted_at IS NULL AND o.deleted_at IS NULL
+          AND ($2::bigint IS NULL OR uo.id > $2::bigint)
+        ORDER BY uo.id
+        LIMIT $3`,
+      [userId, page.after ?? null, page.limit + 1],
+    );
+    const result = pageOf(
+      rows.map((row) => ({ id: Number(row.id), row })),
+      page.limit,
+    );
+    return { items: result.items.map(({ row }) => joined(row)), nextCursor: result.nextCursor };
   }
 
   /** One page of an organization's or a user's memberships, oldest first. */

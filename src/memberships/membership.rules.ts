@@ -1,6 +1,6 @@
 import { ConflictException, ForbiddenException } from '@nestjs/common';
 import { errorBody } from '../common/error-body.js';
-import { MembershipErrorCode } from './membership-error-codes.js';
+import { MembershipErrorCode, PolicyErrorCode } from './membership-error-codes.js';
 import { Scope, type MembershipEndReason, type MembershipStatus, type Permissions } from './membership.constants.js';
 
 /**
@@ -64,6 +64,96 @@ export function grantCeilingSql(granter: string, scope: string, permissions: str
     ` AND (${permissions}->'read') <@ (${granter}.permissions->'read')` +
     ` AND (${permissions}->'manage') <@ (${granter}.permissions->'manage'))`
   );
+}
+
+/**
+ * An organization's limits and how many of them are used, as one row of a statement (the
+ * columns `max_members`, `max_pending_invitations`, `allowed_email_domains`, `seats`: active
+ * members plus pending invitations, `pending`: pending invitations, unexpired). `org` is a
+ * scalar SQL expression naming the organization.
+ *
+ * Only an organization with a seat or pending limit is locked and counted: the
+ * `organization_usage` function (see the OrganizationPolicy migration) locks its row FOR NO
+ * KEY UPDATE and then counts with a fresh snapshot, so every statement that adds a live
+ * membership there waits for the one before it to commit and counts what it wrote. Counting
+ * in the calling statement itself would not do: its snapshot is taken before it waits for
+ * the lock. An unlimited organization (the usual case) costs one primary-key read.
+ */
+export function organizationLimitsSql(org: string): string {
+  return `
+    SELECT o.id AS limits_organization_id, o.max_members, o.max_pending_invitations, o.allowed_email_domains,
+           COALESCE(usage.seats, 0) AS seats, COALESCE(usage.pending, 0) AS pending
+      FROM organizations o
+      LEFT JOIN LATERAL (
+        SELECT * FROM organization_usage(o.id)
+         WHERE o.max_members IS NOT NULL OR o.max_pending_invitations IS NOT NULL
+      ) usage ON true
+     WHERE o.id = (${org})`;
+}
+
+/**
+ * The seat limit, in SQL: `adding` more seats (a SQL integer expression) still fit under
+ * `max_members` of the limits row `limits`. Lowering the limit below the count removes
+ * nobody; it refuses new seats until enough leave.
+ */
+export const seatsFreeSql = (limits: string, adding: string): string =>
+  `(${limits}.max_members IS NULL OR ${limits}.seats + ${adding} <= ${limits}.max_members)`;
+
+/** The pending-invitation limit, in SQL: `adding` more pending invitations still fit. */
+export const pendingFreeSql = (limits: string, adding: string): string =>
+  `(${limits}.max_pending_invitations IS NULL OR ${limits}.pending + ${adding} <= ${limits}.max_pending_invitations)`;
+
+/**
+ * The allowed email domains, in SQL: the domain of `email` (after its last `@`) is one of
+ * the organization's, exactly, ASCII letters compared case-insensitively (domains are
+ * stored lower-case; `translate` lower-cases ASCII only, never by locale).
+ */
+export const emailDomainAllowedSql = (limits: string, email: string): string =>
+  `(${limits}.allowed_email_domains IS NULL OR translate(substring(${email} from '@([^@]*)$'), ` +
+  `'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = ANY (${limits}.allowed_email_domains))`;
+
+/** Which of an organization's limits a new live membership meets (from the SQL forms above). */
+export interface PolicyVerdict {
+  seatsFree: boolean;
+  pendingFree: boolean;
+  domainAllowed: boolean;
+}
+
+/** The error of the first policy rule a verdict breaks (domain, then seats, then pending), or undefined. */
+export function policyRefusal(verdict: PolicyVerdict): ForbiddenException | ConflictException | undefined {
+  if (!verdict.domainAllowed) {
+    return new ForbiddenException(
+      errorBody(
+        "The address's domain is not one of the organization's allowed email domains",
+        PolicyErrorCode.EMAIL_DOMAIN_NOT_ALLOWED,
+      ),
+    );
+  }
+  if (!verdict.seatsFree) {
+    return new ConflictException(
+      errorBody(
+        'The organization has no free seat: active members and pending invitations reach its maxMembers',
+        PolicyErrorCode.SEAT_LIMIT_REACHED,
+      ),
+    );
+  }
+  if (!verdict.pendingFree) {
+    return new ConflictException(
+      errorBody(
+        'The organization has as many pending invitations as its maxPendingInvitations allows',
+        PolicyErrorCode.PENDING_INVITATION_LIMIT,
+      ),
+    );
+  }
+  return undefined;
+}
+
+/** Throws the error of the first policy rule the verdict breaks. */
+export function assertWithinPolicy(verdict: PolicyVerdict): void {
+  const refusal = policyRefusal(verdict);
+  if (refusal) {
+    throw refusal;
+  }
 }
 
 /** 403 PERMISSION_ESCALATION naming what exceeds the granter's own. */

@@ -24,6 +24,7 @@ import { LIVE_MEMBERSHIP_INDEX, type Membership } from './membership-row.js';
 import {
   assertAdminRemains,
   assertWithinGrantCeiling,
+  assertWithinPolicy,
   changesNothing,
   liveInvitationState,
   losesAdminAuthority,
@@ -285,6 +286,10 @@ export class MembershipsService {
               MembershipErrorCode.MEMBERSHIP_NOT_RESTORABLE,
             ),
           );
+        }
+        const verdict = await this.memberships.policyVerdict(tx, organizationId, userId, { seats: 1, pending: 0 });
+        if (verdict) {
+          assertWithinPolicy(verdict);
         }
         const after = await this.memberships.restore(tx, before.id, {
           scope: dto.scope ?? before.scope,

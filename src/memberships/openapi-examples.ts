@@ -14,6 +14,7 @@ export const MEMBER_EXAMPLE = {
   invitationExpiresAt: null,
   endReason: null,
   endedBy: null,
+  roleKey: 'member',
   version: 2,
   deletedAt: null,
   updatedAt: '2024-12-09T14:23:00.000Z',

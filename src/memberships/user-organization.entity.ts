@@ -83,6 +83,10 @@ export class UserOrganization {
   @Column({ name: 'accepted_at', type: 'timestamptz', nullable: true })
   acceptedAt!: Date | null;
 
+  /** The role the grant was copied from; null for a grant given as scope and permissions. */
+  @Column({ name: 'role_key', type: 'varchar', length: 40, nullable: true })
+  roleKey!: string | null;
+
   @Column({ name: 'end_reason', type: 'varchar', length: 32, nullable: true })
   endReason!: MembershipEndReason | null;
 

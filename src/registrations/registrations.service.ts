@@ -9,6 +9,7 @@ import { MembershipErrorCode } from '../memberships/membership-error-codes.js';
 import { membershipSnapshot, toMembershipData } from '../memberships/membership.mapper.js';
 import { MembershipRepository } from '../memberships/membership.repository.js';
 import { LIVE_MEMBERSHIP_INDEX } from '../memberships/membership-row.js';
+import { assertWithinPolicy } from '../memberships/membership.rules.js';
 import { normalizePermissions, type MembershipActor } from '../memberships/memberships.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { RegisterUserOrganizationDto } from './dto/register-user-organization.dto.js';
@@ -42,6 +43,10 @@ export class RegistrationsService {
   ): Promise<RegistrationResult> {
     try {
       const result = await this.sql.transaction(async (tx) => {
+        const verdict = await this.memberships.policyVerdict(tx, organizationId, userId, { seats: 1, pending: 0 });
+        if (verdict) {
+          assertWithinPolicy(verdict);
+        }
         const membership = await this.memberships.register(tx, userId, organizationId, {
           scope: dto.scope,
           permissions: normalizePermissions(dto.permissions),

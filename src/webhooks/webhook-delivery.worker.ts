@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { DataSource } from 'typeorm';
+import { Sql } from '../database/sql.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EVENT_COLUMNS, toEvent, type EventRow } from '../events/event.mapper.js';
@@ -58,7 +58,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   private endpointsEnabled = true;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly secrets: WebhookSecretBox,
   ) {
@@ -133,7 +133,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     while (!this.stopped) {
       const batch = await this.claim(this.options.batchSize);
       if (batch.length === 0) {
-        const [{ enabled }]: { enabled: boolean }[] = await this.dataSource.query(
+        const [{ enabled }] = await this.sql.query<{ enabled: boolean }>(
           `SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled) AS enabled`,
         );
         this.endpointsEnabled = enabled;
@@ -147,7 +147,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
 
   /** Leases up to `limit` due deliveries of enabled endpoints, in one statement. */
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
-    const rows: ClaimRow[] = await this.dataSource.query(
+    const rows = await this.sql.query<ClaimRow>(
       `WITH due AS (
          SELECT d.id
            FROM webhook_deliveries d
@@ -238,7 +238,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     const fence = [delivery.id, delivery.attempts];
     switch (outcome.kind) {
       case 'delivered':
-        await this.dataSource.query(
+        await this.sql.query(
           `UPDATE webhook_deliveries
               SET status = 'delivered', delivered_at = now(), last_status_code = $3, last_error = NULL, updated_at = now()
             WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
@@ -246,7 +246,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
         );
         return;
       case 'gone':
-        await this.dataSource.query(
+        await this.sql.query(
           `WITH d AS (
              UPDATE webhook_deliveries
                 SET status = 'failed', last_status_code = 410, updated_at = now(),
@@ -266,7 +266,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
       case 'failed': {
         const giveUp = delivery.attempts >= this.options.maxAttempts;
         const delay = retryDelayWithJitterMs(delivery.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
-        await this.dataSource.query(
+        await this.sql.query(
           `UPDATE webhook_deliveries
               SET status = CASE WHEN $5 THEN 'failed' ELSE 'pending' END,
                   next_attempt_at = CASE WHEN $5 THEN next_attempt_at ELSE now() + $6 * interval '1 millisecond' END,

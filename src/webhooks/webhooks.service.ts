@@ -1,10 +1,9 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { decodeCursor, pageOf } from '../common/cursor.js';
 import { errorBody } from '../common/error-body.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { queryForRead } from '../database/read-retry.js';
+import { Sql } from '../database/sql.js';
 import type { CreateWebhookDto } from './dto/create-webhook.dto.js';
 import {
   DEFAULT_WEBHOOK_PAGE_SIZE,
@@ -86,7 +85,7 @@ const notFound = () =>
 @Injectable()
 export class WebhooksService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly secrets: WebhookSecretBox,
     private readonly worker: WebhookDeliveryWorker,
@@ -95,7 +94,7 @@ export class WebhooksService {
   async create(dto: CreateWebhookDto): Promise<WebhookWithSecretDto> {
     const url = await this.checkUrl(dto.url);
     const secret = newWebhookSecret();
-    const rows: EndpointRow[] = await this.dataSource.query(
+    const rows = await this.sql.query<EndpointRow>(
       `INSERT INTO webhook_endpoints (url, events, organization_id, secret)
        SELECT $1, $2::text[], $3::bigint, $4
         WHERE $3::bigint IS NULL
@@ -113,8 +112,7 @@ export class WebhooksService {
   async list(query: ListWebhooksQueryDto): Promise<WebhookPageDto> {
     const limit = query.limit ?? DEFAULT_WEBHOOK_PAGE_SIZE;
     const after = decodeCursor(query.cursor) ?? 0;
-    const rows = await queryForRead<EndpointRow[]>(
-      this.dataSource,
+    const rows = await this.sql.read<EndpointRow>(
       `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id > $1 ORDER BY id LIMIT $2`,
       [after, limit + 1],
     );
@@ -123,11 +121,9 @@ export class WebhooksService {
   }
 
   async get(id: number): Promise<WebhookDto> {
-    const rows = await queryForRead<EndpointRow[]>(
-      this.dataSource,
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1`,
-      [id],
-    );
+    const rows = await this.sql.read<EndpointRow>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1`, [
+      id,
+    ]);
     if (rows.length === 0) {
       throw notFound();
     }
@@ -137,7 +133,7 @@ export class WebhooksService {
   async update(id: number, dto: UpdateWebhookDto): Promise<WebhookDto> {
     const url = dto.url === undefined ? null : await this.checkUrl(dto.url);
     const organizationChanges = dto.organizationId !== undefined;
-    const rows: (EndpointRow & { organization_ok: boolean })[] = await this.dataSource.query(
+    const rows = await this.sql.query<EndpointRow & { organization_ok: boolean }>(
       `WITH ok AS (
          SELECT NOT $4 OR $5::bigint IS NULL
                 OR EXISTS (SELECT 1 FROM organizations o WHERE o.id = $5::bigint AND o.deleted_at IS NULL) AS organization_ok
@@ -170,7 +166,7 @@ export class WebhooksService {
 
   async remove(id: number): Promise<void> {
     // Wrapped in a SELECT: TypeORM answers a bare UPDATE or DELETE with [rows, count].
-    const rows: unknown[] = await this.dataSource.query(
+    const rows = await this.sql.query<unknown>(
       `WITH d AS (DELETE FROM webhook_endpoints WHERE id = $1 RETURNING id) SELECT id FROM d`,
       [id],
     );
@@ -186,7 +182,7 @@ export class WebhooksService {
    */
   async rotateSecret(id: number): Promise<WebhookWithSecretDto> {
     const secret = newWebhookSecret();
-    const rows: EndpointRow[] = await this.dataSource.query(
+    const rows = await this.sql.query<EndpointRow>(
       `WITH u AS (
          UPDATE webhook_endpoints
             SET previous_secret = secret,
@@ -207,8 +203,7 @@ export class WebhooksService {
   async listDeliveries(endpointId: number, query: ListDeliveriesQueryDto): Promise<WebhookDeliveryPageDto> {
     const limit = query.limit ?? DEFAULT_WEBHOOK_PAGE_SIZE;
     const before = decodeCursor(query.cursor) ?? null;
-    const rows = await queryForRead<(DeliveryRow & { endpoint_exists: boolean })[]>(
-      this.dataSource,
+    const rows = await this.sql.read<DeliveryRow & { endpoint_exists: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = $1) AS endpoint_exists, x.*
          FROM (SELECT 1) one
          LEFT JOIN LATERAL (
@@ -235,7 +230,7 @@ export class WebhooksService {
   /** Makes a delivery that is not delivered due now (one more attempt if it had given up). */
   async retryDelivery(endpointId: number, deliveryId: number): Promise<WebhookDeliveryDto> {
     const rows: (Partial<DeliveryRow> & { found: boolean; enabled: boolean | null; was: string | null })[] =
-      await this.dataSource.query(
+      await this.sql.query(
         `WITH target AS (
            SELECT d.id, d.status, e.enabled
              FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id

@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Read the audit trail
-         * @description Every change to memberships and invitations: who (`actorUserId`, `actorSessionId`), what (`action`, `before` and `after` of scope, permissions, profession, status), about whom (`targetUserId`, `membershipId`), where (`organizationId`), when (`occurredAt`) and in which request (`requestId`). Newest first; filters combine with AND; `from` is inclusive, `to` exclusive. Pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. The trail is append-only. Needs the backoffice role.
+         * @description Every change to memberships and invitations: who (`actorUserId`, and `actorSessionHash`, a hash of the session id), what (`action`, `before` and `after` of scope, permissions, profession, status), about whom (`targetUserId`, `membershipId`), where (`organizationId`), when (`occurredAt`) and in which request (`requestId`). Newest first; filters combine with AND; `from` is inclusive, `to` exclusive. Pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null. The trail is append-only. Needs the backoffice role.
          */
         get: operations["listBoAuditEvents"];
         put?: never;
@@ -241,6 +241,37 @@ export interface paths {
          *     only organization where the caller is an active ADMIN (none: 403; several: 400 asking for `organizationId`).
          */
         post: operations["createInviteUserOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/invitations/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite up to 100 people at once
+         * @description Each item is exactly the body of `createInviteUserOrganization` and is judged as that route would judge it
+         *     alone (validation, the grant ceiling, already a member or invited); the same address twice in one request
+         *     (in any case) makes the later item 409 `DUPLICATE_IN_REQUEST`. The organization is resolved as on that route.
+         *     All items are written in one statement, and one request counts as many invitations as it has items against
+         *     the caller’s and the organization’s invitation budgets.
+         *
+         *     207 with one result per item, in request order. `atomic: true`: 201 when every item is created, else 409 with
+         *     the same results (items that would have been created say 201) and nothing written. `dryRun: true`: the same
+         *     answers, nothing written, no mail, no audit. `sendEmail: false`: no email is queued; each created item’s result
+         *     carries `invitation` with its token and accept link (the only time they are shown).
+         *
+         *     A malformed envelope (not an object, `invitations` not an array of 1 to 100 items, unknown fields) is 400.
+         */
+        post: operations["createBulkInviteUserOrganization"];
         delete?: never;
         options?: never;
         head?: never;
@@ -481,13 +512,281 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users-organizations/v1/bo/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the events feed
+         * @description Every audited change as an event `{ id, type, createdAt, organizationId, data }`, oldest first. Read without `after` to start at the oldest event, then pass each answer's `nextCursor` as `after`: `nextCursor` is never null (at the end it points after the last event), so a reader that stores it sees every event exactly once, including events of transactions that commit while it reads. An event appears once every transaction that began before it has ended, usually at once. Filters: `types` (comma-separated), `organizationId`. Pages of `limit` (default 100, at most 500). Needs the backoffice role.
+         */
+        get: operations["listBoEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description Oldest first, without their secrets; pages of `limit`, pass `nextCursor` back as `cursor`. Needs the backoffice role.
+         */
+        get: operations["listBoWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Returns the endpoint and its signing `secret` (`whsec_...`), shown this once. Each matching event is POSTed as JSON `{ type, timestamp, data }` per the Standard Webhooks specification, with `webhook-id` (the event id, the same on every retry), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`; two of them, space-separated, while a rotated secret overlaps), so any Standard Webhooks library verifies it. Deliveries are queued in the transaction of the change, delivered at least once (deduplicate on `webhook-id`), retried with exponential backoff and jitter while the receiver is down (the first retries within a minute); 2xx = delivered; 410 disables the endpoint. Outside production any http(s) URL is accepted. In production (unless WEBHOOK_ALLOW_PRIVATE=true) the URL must be https to a public address: private, loopback and link-local addresses, however written, and names that resolve to them are refused with 400 WEBHOOK_URL_REFUSED (checked again at each delivery, which connects only to the address checked). Needs the backoffice role.
+         */
+        post: operations["createBoWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a webhook endpoint
+         * @description Without its secret. Needs the backoffice role.
+         */
+        get: operations["getBoWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Its pending deliveries are dropped with it. Needs the backoffice role.
+         */
+        delete: operations["deleteBoWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Only the fields sent change. `enabled: false` pauses deliveries (they stay queued); `enabled: true` resumes them, also after a 410 disabled the endpoint. Outside production any http(s) URL is accepted. In production (unless WEBHOOK_ALLOW_PRIVATE=true) the URL must be https to a public address: private, loopback and link-local addresses, however written, and names that resolve to them are refused with 400 WEBHOOK_URL_REFUSED (checked again at each delivery, which connects only to the address checked). Needs the backoffice role.
+         */
+        patch: operations["updateBoWebhook"];
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/webhooks/{webhookId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook endpoint's signing secret
+         * @description Returns the new secret, shown this once. The previous secret keeps signing too until `previousSecretExpiresAt` (WEBHOOK_SECRET_OVERLAP, default 24 h): deliveries carry both signatures in `webhook-signature`, so the receiver can switch to the new secret at any time in between. Needs the backoffice role.
+         */
+        post: operations["rotateBoWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a webhook endpoint's deliveries
+         * @description Newest first, with attempts, the last error and when the next attempt is due; filter by `status`. Pages of `limit`; pass `nextCursor` back as `cursor`. Needs the backoffice role.
+         */
+        get: operations["listBoWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/webhooks/{webhookId}/deliveries/{deliveryId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a delivery now
+         * @description Makes a delivery that is not delivered due at once (a failed one gets one more attempt); the attempt runs in the background: read the deliveries to see its outcome. Needs the backoffice role.
+         */
+        post: operations["retryBoWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my organizations
+         * @description The caller's own live memberships in live organizations, pending invitations included (`status: "invited"`), each with the organization's id and name, the grant and the role it came from. Oldest first; pages of `limit` (default 50, at most 200); pass `nextCursor` back as `cursor` until it is null.
+         */
+        get: operations["listOrganizationsUserOrganization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an organization
+         * @description A new live organization with no members (register or invite its first ADMIN next). Audited (`organization.created`). Needs the backoffice role.
+         */
+        post: operations["createBoOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/organizations/{organizationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an organization
+         * @description A live organization. Needs the backoffice role.
+         */
+        get: operations["getBoOrganization"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an organization (soft delete)
+         * @description The organization becomes unknown to every route at once: its memberships stop granting anything and its pending invitations can no longer be accepted (their unsent emails are cancelled). Nothing is erased: memberships and the audit trail stay, and restoring brings the memberships back as they were. Audited (`organization.deleted`). Needs the backoffice role.
+         */
+        delete: operations["deleteBoOrganization"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename an organization
+         * @description Changes the name of a live organization (the same name again changes nothing and records nothing). Audited (`organization.renamed`, with the before and after). Needs the backoffice role.
+         */
+        patch: operations["updateBoOrganization"];
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/organizations/{organizationId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a deleted organization
+         * @description Brings a deleted organization back with its memberships as they were when it was deleted. Audited (`organization.restored`). Needs the backoffice role.
+         */
+        post: operations["restoreBoOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/organizations/{organizationId}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an organization's limits and allowed email domains
+         * @description Enforced wherever a live membership is added (invite, bulk item, register, restore, accept): active members plus pending invitations never exceed `maxMembers` (409 SEAT_LIMIT_REACHED), pending invitations never exceed `maxPendingInvitations` (409 PENDING_INVITATION_LIMIT), and the address of the person added must have one of `allowedEmailDomains` (403 EMAIL_DOMAIN_NOT_ALLOWED). Lowering a limit below what is used removes nobody: it refuses new members until enough leave.
+         */
+        get: operations["getBoOrganizationPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set an organization's limits and allowed email domains
+         * @description Any of `maxMembers`, `maxPendingInvitations` (integers ≥ 0, null: no limit) and `allowedEmailDomains` (null: any); at least one. Audited (`organization.policy_updated`, with the before and after). Enforced wherever a live membership is added (invite, bulk item, register, restore, accept): active members plus pending invitations never exceed `maxMembers` (409 SEAT_LIMIT_REACHED), pending invitations never exceed `maxPendingInvitations` (409 PENDING_INVITATION_LIMIT), and the address of the person added must have one of `allowedEmailDomains` (403 EMAIL_DOMAIN_NOT_ALLOWED). Lowering a limit below what is used removes nobody: it refuses new members until enough leave.
+         */
+        patch: operations["updateBoOrganizationPolicy"];
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get my organization's limits and allowed email domains
+         * @description For an organization's active ADMINs; the organization is resolved as for the invite route (`organizationId`, else the session's, else the only one the caller administers). Enforced wherever a live membership is added (invite, bulk item, register, restore, accept): active members plus pending invitations never exceed `maxMembers` (409 SEAT_LIMIT_REACHED), pending invitations never exceed `maxPendingInvitations` (409 PENDING_INVITATION_LIMIT), and the address of the person added must have one of `allowedEmailDomains` (403 EMAIL_DOMAIN_NOT_ALLOWED). Lowering a limit below what is used removes nobody: it refuses new members until enough leave.
+         */
+        get: operations["getPolicyUserOrganization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set my organization's allowed email domains
+         * @description For an organization's active ADMINs: replaces `allowedEmailDomains` (null: any domain). The limits are backoffice's: `maxMembers` or `maxPendingInvitations` in the body is refused as an unknown field (400). Audited (`organization.policy_updated`). Pending invitations already sent stay; accepting one needs an allowed domain.
+         */
+        patch: operations["updatePolicyUserOrganization"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ErrorDetail: {
             /**
-             * @description Path of the offending field
+             * @description The offending body field (`permissions.read.0`), or parameter by location and name (`path.userId`, `query.limit`, `header.If-Match`)
              * @example permissions.read.0
              */
             path: string;
@@ -539,10 +838,10 @@ export interface components {
              */
             actorUserId: number | null;
             /**
-             * @description In which session
-             * @example k3J9x0aVb2Qm1zT8yW4r
+             * @description In which session: the first 32 hex characters of the SHA-256 of the session id (null for the system). Equal for every event of one session; the session id itself is never shown
+             * @example 3f1c9a0e5b7d2c4a8e6f1b3d5c7a9e0f
              */
-            actorSessionId: string | null;
+            actorSessionHash: string | null;
             /**
              * @description In which organization
              * @example 1
@@ -729,6 +1028,11 @@ export interface components {
              */
             endedBy: number | null;
             /**
+             * @description The role the grant was copied from; null for a grant given as scope and permissions
+             * @example member
+             */
+            roleKey: string | null;
+            /**
              * @description Incremented on every change; the ETag of this membership is this number, quoted
              * @example 1
              */
@@ -844,6 +1148,11 @@ export interface components {
              */
             endedBy: number | null;
             /**
+             * @description The role the grant was copied from; null for a grant given as scope and permissions
+             * @example member
+             */
+            roleKey: string | null;
+            /**
              * @description Incremented on every change; the ETag of this membership is this number, quoted
              * @example 1
              */
@@ -905,15 +1214,14 @@ export interface components {
         };
         CreateInviteUserOrganizationDto: {
             /**
-             * Format: email
-             * @description Email of the profile.
+             * @description Email of the profile (ASCII, at most 250 characters, the pattern below).
              * @example test@mail.com
              */
             email: string;
             /**
              * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER. A number: "1" is refused.
              * @example 1
-             * @enum {number}
+             * @enum {integer}
              */
             scope: 1 | 2;
             /**
@@ -1023,10 +1331,99 @@ export interface components {
             /** @description Only with `sendEmail=false`: the link to hand to the invitee (its token is shown only here) */
             invitation?: components["schemas"]["InvitationLinkDto"];
         };
+        BulkInviteDto: {
+            /** @description 1 to 100 invitations, each exactly the body of createInviteUserOrganization */
+            invitations: components["schemas"]["CreateInviteUserOrganizationDto"][];
+            /**
+             * @description All or nothing: 201 when every item is created, else 409 with the results and nothing written
+             * @default false
+             */
+            atomic: boolean;
+            /**
+             * @description Judge every item and answer as for real, but write nothing, queue no mail and audit nothing
+             * @default false
+             */
+            dryRun: boolean;
+            /**
+             * @description false: queue no invitation email; each created item’s result then carries `invitation` with its token and accept link, the only time they are shown
+             * @default true
+             */
+            sendEmail: boolean;
+        };
+        BulkInviteResultDto: {
+            /**
+             * @description The item’s position in `invitations`, from 0
+             * @example 0
+             */
+            index: number;
+            /**
+             * @description The item’s email as sent (null when it was not a string)
+             * @example new.person@example.com
+             */
+            email: string | null;
+            /**
+             * @description The status the single invite would have answered: 201 created (or would be, in a dry run or a refused atomic bulk), 400 invalid, 403 PERMISSION_ESCALATION, 409 already a member, pending, or DUPLICATE_IN_REQUEST
+             * @example 201
+             * @enum {integer}
+             */
+            status: 201 | 400 | 403 | 409;
+            /**
+             * @description The error code, when the item was refused
+             * @example INVITATION_ALREADY_PENDING
+             */
+            code?: string;
+            /**
+             * @description Why the item was refused
+             * @example This person already has a pending invitation
+             */
+            error?: string;
+            /** @description Validation failures, with paths such as `invitations[3].email` */
+            details?: components["schemas"]["ErrorDetail"][];
+            /** @description The invitation created (as createInviteUserOrganization answers it) */
+            data?: components["schemas"]["MembershipDataDto"];
+            /** @description With sendEmail=false: the token and accept link */
+            invitation?: components["schemas"]["InvitationLinkDto"];
+        };
+        BulkInviteSummaryDto: {
+            /**
+             * @description Items created (or that would be)
+             * @example 2
+             */
+            created: number;
+            /**
+             * @description Items refused
+             * @example 1
+             */
+            failed: number;
+        };
+        BulkInviteResponseDto: {
+            /** @description One result per item, in request order */
+            results: components["schemas"]["BulkInviteResultDto"][];
+            summary: components["schemas"]["BulkInviteSummaryDto"];
+        };
+        BulkInviteRefusedDto: {
+            /** @description One result per item, in request order */
+            results: components["schemas"]["BulkInviteResultDto"][];
+            summary: components["schemas"]["BulkInviteSummaryDto"];
+            /**
+             * @description Human-readable message
+             * @example Not every invitation could be created: nothing was written
+             */
+            error: string;
+            /**
+             * @description Stable machine-readable code
+             * @example BULK_NOT_ATOMIC
+             */
+            code: string;
+            /**
+             * @description The request id, also in the x-request-id header
+             * @example 0f4c2a52-2c4e-4b8e-9a55-6c2c1bb4b1f3
+             */
+            requestId: string;
+        };
         InviteUserDto: {
             /**
-             * Format: email
-             * @description The email address of the user to invite
+             * @description The email address of the user to invite (ASCII, at most 250 characters, the pattern below)
              * @example new.person@example.com
              */
             email: string;
@@ -1293,6 +1690,451 @@ export interface components {
              */
             permissions: components["schemas"]["PermissionsDto"];
         };
+        EventDataDto: {
+            /**
+             * @description The organization it happened in
+             * @example 1
+             */
+            organizationId: number | null;
+            /**
+             * @description The user it is about (member, invitee, registered user)
+             * @example 7
+             */
+            userId: number | null;
+            /**
+             * @description The membership (or invitation) row
+             * @example 42
+             */
+            membershipId: number | null;
+            /**
+             * @description Who did it (null: the system)
+             * @example 3
+             */
+            actorUserId: number | null;
+            /**
+             * @description The membership or invitation before the change (null when it was created)
+             * @example {
+             *       "scope": 2,
+             *       "permissions": {
+             *         "group": 0,
+             *         "read": [
+             *           1
+             *         ],
+             *         "manage": []
+             *       },
+             *       "professionId": null,
+             *       "status": "active",
+             *       "deletedAt": null
+             *     }
+             */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The membership or invitation after the change
+             * @example {
+             *       "scope": 1,
+             *       "permissions": {
+             *         "group": 0,
+             *         "read": [
+             *           1
+             *         ],
+             *         "manage": []
+             *       },
+             *       "professionId": null,
+             *       "status": "active",
+             *       "deletedAt": null
+             *     }
+             */
+            after: {
+                [key: string]: unknown;
+            } | null;
+        };
+        EventDto: {
+            /**
+             * @description Unique identifier of the event; also the `webhook-id` of its deliveries
+             * @example 1042
+             */
+            id: number;
+            /**
+             * @description What happened: invitation.created, invitation.resent, invitation.accepted, invitation.declined, invitation.revoked, invitation.expired, membership.registered, membership.updated, membership.removed, membership.left, membership.restored, organization.*
+             * @example membership.updated
+             */
+            type: string;
+            /**
+             * Format: date-time
+             * @description When the change happened
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description The organization it happened in
+             * @example 1
+             */
+            organizationId: number | null;
+            /** @description The change */
+            data: components["schemas"]["EventDataDto"];
+        };
+        EventPageDto: {
+            /** @description Events in feed order (possibly none) */
+            data: components["schemas"]["EventDto"][];
+            /**
+             * @description Where to read next (pass it as `after`). Never null: after the last event it points at the end, so storing it and reading from it later returns only newer events.
+             * @example ZTE6NzQ4OjEwNDI
+             */
+            nextCursor: string;
+        };
+        CreateWebhookDto: {
+            /**
+             * @description Where deliveries are POSTed. In production: https to a public address (private, loopback and link-local addresses, and names resolving to them, are refused unless WEBHOOK_ALLOW_PRIVATE=true)
+             * @example https://hooks.example.com/memberships
+             */
+            url: string;
+            /**
+             * @description Event types to deliver, or `["*"]` for all of them (including types added later)
+             * @example [
+             *       "invitation.accepted",
+             *       "membership.updated",
+             *       "membership.removed"
+             *     ]
+             */
+            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            /**
+             * @description Only this organization's events; null or absent: every organization's
+             * @example 1
+             */
+            organizationId?: number | null;
+        };
+        WebhookWithSecretDto: {
+            /**
+             * @description Unique identifier of the endpoint
+             * @example 5
+             */
+            id: number;
+            /**
+             * @description Where deliveries are POSTed
+             * @example https://hooks.example.com/memberships
+             */
+            url: string;
+            /**
+             * @description Event types delivered, or `["*"]`
+             * @example [
+             *       "*"
+             *     ]
+             */
+            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            /**
+             * @description Only this organization's events (null: all)
+             * @example 1
+             */
+            organizationId: number | null;
+            /**
+             * @description false: deliveries wait (paused, or disabled by a 410 from the receiver)
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description Why the endpoint was disabled automatically (null otherwise)
+             * @example null
+             */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description After a rotation: until when the previous secret still signs too (null otherwise)
+             * @example null
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * @description The signing secret, shown this once: give it to your Standard Webhooks library to verify `webhook-signature`
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookDto: {
+            /**
+             * @description Unique identifier of the endpoint
+             * @example 5
+             */
+            id: number;
+            /**
+             * @description Where deliveries are POSTed
+             * @example https://hooks.example.com/memberships
+             */
+            url: string;
+            /**
+             * @description Event types delivered, or `["*"]`
+             * @example [
+             *       "*"
+             *     ]
+             */
+            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            /**
+             * @description Only this organization's events (null: all)
+             * @example 1
+             */
+            organizationId: number | null;
+            /**
+             * @description false: deliveries wait (paused, or disabled by a 410 from the receiver)
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description Why the endpoint was disabled automatically (null otherwise)
+             * @example null
+             */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description After a rotation: until when the previous secret still signs too (null otherwise)
+             * @example null
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            updatedAt: string;
+        };
+        WebhookPageDto: {
+            data: components["schemas"]["WebhookDto"][];
+            /**
+             * @description Pass back as `cursor` for the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
+        };
+        UpdateWebhookDto: {
+            /**
+             * @description A new URL (same rules as at creation)
+             * @example https://hooks.example.com/v2
+             */
+            url?: string;
+            /**
+             * @description Event types to deliver, or `["*"]`
+             * @example [
+             *       "*"
+             *     ]
+             */
+            events?: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            /**
+             * @description Only this organization's events; null: every organization's
+             * @example 1
+             */
+            organizationId?: number | null;
+            /**
+             * @description false pauses deliveries (they wait, queued); true resumes them, also after a 410 disabled the endpoint
+             * @example true
+             */
+            enabled?: boolean;
+        };
+        WebhookDeliveryDto: {
+            /**
+             * @description Unique identifier of the delivery
+             * @example 311
+             */
+            id: number;
+            /**
+             * @description The event delivered (also its `webhook-id` header)
+             * @example 1042
+             */
+            eventId: number;
+            /**
+             * @description The event's type
+             * @example membership.updated
+             */
+            eventType: string;
+            /**
+             * @description `pending` (queued or retrying), `delivered` (the receiver answered 2xx), `failed` (gave up, or 410)
+             * @example pending
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /**
+             * @description Attempts made so far
+             * @example 3
+             */
+            attempts: number;
+            /**
+             * @description Why the last attempt failed (null when none failed)
+             * @example The receiver answered 503
+             */
+            lastError: string | null;
+            /**
+             * @description The receiver's last status code
+             * @example 503
+             */
+            lastStatusCode: number | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (null unless pending)
+             * @example 2024-12-09T14:23:20.000Z
+             */
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            deliveredAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            createdAt: string;
+        };
+        WebhookDeliveryPageDto: {
+            /** @description Newest first */
+            data: components["schemas"]["WebhookDeliveryDto"][];
+            /**
+             * @description Pass back as `cursor` for the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
+        };
+        OrganizationRefDto: {
+            /**
+             * @description Unique identifier of the organization
+             * @example 1
+             */
+            id: number;
+            /**
+             * @description Name of the organization
+             * @example Acme
+             */
+            name: string;
+        };
+        MyOrganizationDto: {
+            organization: components["schemas"]["OrganizationRefDto"];
+            /**
+             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
+             * @example 2
+             * @enum {integer}
+             */
+            scope: 1 | 2;
+            permissions: components["schemas"]["PermissionsDto"];
+            /**
+             * @description The role the membership was granted from, or null for a grant given as scope and permissions
+             * @example member
+             */
+            roleKey: string | null;
+            /**
+             * @description `active`: a member; `invited`: a pending invitation (accept or decline it)
+             * @example active
+             * @enum {string}
+             */
+            status: "invited" | "active";
+        };
+        MyOrganizationPageDto: {
+            data: components["schemas"]["MyOrganizationDto"][];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
+        };
+        OrganizationNameDto: {
+            /**
+             * @description Name of the organization (trimmed; 1 to 200 characters)
+             * @example Acme
+             */
+            name: string;
+        };
+        OrganizationDto: {
+            /**
+             * @description Unique identifier of the organization
+             * @example 12
+             */
+            id: number;
+            /**
+             * @description Name of the organization
+             * @example Acme
+             */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was deleted; null while live
+             * @example null
+             */
+            deletedAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-09T14:23:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-15T08:45:00.000Z
+             */
+            createdAt: string;
+        };
+        OrganizationResponseDto: {
+            data: components["schemas"]["OrganizationDto"];
+        };
+        PolicyDto: {
+            /**
+             * @description Active members plus pending invitations never exceed it; null: no limit
+             * @example 25
+             */
+            maxMembers: number | null;
+            /**
+             * @description Pending (unexpired) invitations never exceed it; null: no limit
+             * @example 10
+             */
+            maxPendingInvitations: number | null;
+            /**
+             * @description The domains an invitee's address may have (exact match, case-insensitive, lower-cased as stored); null: any
+             * @example [
+             *       "example.com",
+             *       "example.org"
+             *     ]
+             */
+            allowedEmailDomains: string[] | null;
+        };
+        PolicyResponseDto: {
+            data: components["schemas"]["PolicyDto"];
+        };
+        UpdatePolicyDto: {
+            /**
+             * @description Active members plus pending invitations never exceed it (an integer ≥ 0); null: no limit
+             * @example 25
+             */
+            maxMembers?: number | null;
+            /**
+             * @description Pending invitations never exceed it (an integer ≥ 0); null: no limit
+             * @example 10
+             */
+            maxPendingInvitations?: number | null;
+            /**
+             * @description Replaces the allowed email domains (ASCII host names such as `example.com`, at most 100, stored lower-cased without repeats); null allows any domain
+             * @example [
+             *       "example.com"
+             *     ]
+             */
+            allowedEmailDomains?: unknown[] | null;
+        };
+        UpdateAdminPolicyDto: {
+            /**
+             * @description Replaces the allowed email domains (ASCII host names such as `example.com`, at most 100, stored lower-cased without repeats); null allows any domain
+             * @example [
+             *       "example.com"
+             *     ]
+             */
+            allowedEmailDomains: unknown[] | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1395,7 +2237,7 @@ export interface operations {
                 to?: string;
                 /** @description Page size, 1 to 200 */
                 limit?: number;
-                /** @description The previous page's `nextCursor` */
+                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
                 cursor?: string;
             };
             header?: never;
@@ -1418,7 +2260,7 @@ export interface operations {
                      *           "occurredAt": "2024-12-09T14:23:00.000Z",
                      *           "action": "membership.updated",
                      *           "actorUserId": 3,
-                     *           "actorSessionId": "k3J9x0aVb2Qm1zT8yW4r",
+                     *           "actorSessionHash": "3f1c9a0e5b7d2c4a8e6f1b3d5c7a9e0f",
                      *           "organizationId": 1,
                      *           "targetUserId": 7,
                      *           "membershipId": 42,
@@ -1530,7 +2372,7 @@ export interface operations {
                 includeDeleted?: boolean;
                 /** @description Page size, 1 to 200 */
                 limit?: number;
-                /** @description The previous page's `nextCursor` */
+                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
                 cursor?: string;
                 /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
                 organizationId?: number;
@@ -1576,6 +2418,7 @@ export interface operations {
                      *           "invitationExpiresAt": null,
                      *           "endReason": null,
                      *           "endedBy": null,
+                     *           "roleKey": "member",
                      *           "version": 2,
                      *           "deletedAt": null,
                      *           "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -1605,6 +2448,7 @@ export interface operations {
                      *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
                      *           "endReason": null,
                      *           "endedBy": null,
+                     *           "roleKey": "member",
                      *           "version": 1,
                      *           "deletedAt": null,
                      *           "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -1618,7 +2462,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberPageDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1724,6 +2568,7 @@ export interface operations {
                      *         "invitationExpiresAt": null,
                      *         "endReason": null,
                      *         "endedBy": null,
+                     *         "roleKey": "member",
                      *         "version": 2,
                      *         "deletedAt": null,
                      *         "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -1734,7 +2579,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1806,9 +2651,9 @@ export interface operations {
                 organizationId?: number;
             };
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1854,6 +2699,7 @@ export interface operations {
                      *         "invitationExpiresAt": null,
                      *         "endReason": "removed",
                      *         "endedBy": 3,
+                     *         "roleKey": "member",
                      *         "version": 3,
                      *         "deletedAt": "2024-12-10T09:00:00.000Z",
                      *         "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -1864,7 +2710,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); If-Match is malformed (VALIDATION_FAILED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1963,9 +2809,9 @@ export interface operations {
                 organizationId?: number;
             };
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2015,6 +2861,7 @@ export interface operations {
                      *         "invitationExpiresAt": null,
                      *         "endReason": null,
                      *         "endedBy": null,
+                     *         "roleKey": "member",
                      *         "version": 2,
                      *         "deletedAt": null,
                      *         "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -2025,7 +2872,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, INVALID_PATH_PARAMETER), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (VALIDATION_FAILED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2139,9 +2986,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2187,6 +3034,7 @@ export interface operations {
                      *         "invitationExpiresAt": null,
                      *         "endReason": "left",
                      *         "endedBy": 7,
+                     *         "roleKey": "member",
                      *         "version": 3,
                      *         "deletedAt": "2024-12-10T09:00:00.000Z",
                      *         "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -2197,7 +3045,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id is invalid (INVALID_PATH_PARAMETER), or If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id or If-Match is malformed (VALIDATION_FAILED, `details` naming it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2306,7 +3154,7 @@ export interface operations {
                 includeDeleted?: boolean;
                 /** @description Page size, 1 to 200 */
                 limit?: number;
-                /** @description The previous page's `nextCursor` */
+                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
                 cursor?: string;
             };
             header?: never;
@@ -2350,6 +3198,7 @@ export interface operations {
                      *           "invitationExpiresAt": null,
                      *           "endReason": null,
                      *           "endedBy": null,
+                     *           "roleKey": "member",
                      *           "version": 2,
                      *           "deletedAt": null,
                      *           "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -2379,6 +3228,7 @@ export interface operations {
                      *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
                      *           "endReason": null,
                      *           "endedBy": null,
+                     *           "roleKey": "member",
                      *           "version": 1,
                      *           "deletedAt": null,
                      *           "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -2392,7 +3242,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberPageDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2474,7 +3324,7 @@ export interface operations {
                 includeDeleted?: boolean;
                 /** @description Page size, 1 to 200 */
                 limit?: number;
-                /** @description The previous page's `nextCursor` */
+                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
                 cursor?: string;
             };
             header?: never;
@@ -2518,6 +3368,7 @@ export interface operations {
                      *           "invitationExpiresAt": null,
                      *           "endReason": null,
                      *           "endedBy": null,
+                     *           "roleKey": "member",
                      *           "version": 2,
                      *           "deletedAt": null,
                      *           "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -2547,6 +3398,7 @@ export interface operations {
                      *           "invitationExpiresAt": "2024-12-16T14:23:00.000Z",
                      *           "endReason": null,
                      *           "endedBy": null,
+                     *           "roleKey": "member",
                      *           "version": 1,
                      *           "deletedAt": null,
                      *           "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -2560,7 +3412,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberPageDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2672,6 +3524,7 @@ export interface operations {
                      *         "invitationExpiresAt": null,
                      *         "endReason": null,
                      *         "endedBy": null,
+                     *         "roleKey": "member",
                      *         "version": 2,
                      *         "deletedAt": null,
                      *         "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -2682,7 +3535,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2751,9 +3604,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2799,6 +3652,7 @@ export interface operations {
                      *         "invitationExpiresAt": null,
                      *         "endReason": "removed",
                      *         "endedBy": 1,
+                     *         "roleKey": "member",
                      *         "version": 3,
                      *         "deletedAt": "2024-12-10T09:00:00.000Z",
                      *         "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -2809,7 +3663,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED); If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it); If-Match is malformed (VALIDATION_FAILED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2905,9 +3759,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. */
+                /** @description The ETag of the membership as you last read it (e.g. `"3"`). When it is no longer current, nothing changes and the answer is 412. Without it, the change applies to whatever is current. `*` or quoted entity tags only: a bare number or a weak tag (`W/"1"`) is 400. */
                 "If-Match"?: string;
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2957,6 +3811,7 @@ export interface operations {
                      *         "invitationExpiresAt": null,
                      *         "endReason": null,
                      *         "endedBy": null,
+                     *         "roleKey": "member",
                      *         "version": 2,
                      *         "deletedAt": null,
                      *         "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -2967,7 +3822,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (INVALID_IF_MATCH) */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it); the body is invalid or empty (NOTHING_TO_UPDATE); If-Match is malformed (VALIDATION_FAILED) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3081,7 +3936,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3131,6 +3986,7 @@ export interface operations {
                      *         "invitationExpiresAt": null,
                      *         "endReason": null,
                      *         "endedBy": null,
+                     *         "roleKey": "member",
                      *         "version": 2,
                      *         "deletedAt": null,
                      *         "updatedAt": "2024-12-09T14:23:00.000Z",
@@ -3141,7 +3997,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberResponseDto"];
                 };
             };
-            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED), or the body is invalid */
+            /** @description A path id or a query parameter is invalid (VALIDATION_FAILED, `details` naming it), or the body is invalid */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3248,10 +4104,10 @@ export interface operations {
                 /** @description `false`: no email is queued, and the answer adds `invitation` with the link (`acceptUrl`) and its token, shown this once, for the caller to hand over itself. Default `true`. */
                 sendEmail?: "true" | "false";
                 /** @description The organization to invite into (decimal integer) */
-                organizationId?: unknown;
+                organizationId?: number;
             };
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3368,6 +4224,181 @@ export interface operations {
             };
         };
     };
+    createBulkInviteUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to invite into (decimal integer) */
+                organizationId?: unknown;
+            };
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The caller’s user id (decimal integer) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkInviteDto"];
+            };
+        };
+        responses: {
+            /** @description `atomic: true` and every item was created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkInviteResponseDto"];
+                };
+            };
+            /** @description One result per item */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "index": 0,
+                     *           "email": "ada@example.com",
+                     *           "status": 201,
+                     *           "data": {
+                     *             "userId": 2,
+                     *             "organizationId": 1,
+                     *             "scope": 1,
+                     *             "permissions": {
+                     *               "group": 0,
+                     *               "read": [
+                     *                 1,
+                     *                 2
+                     *               ],
+                     *               "manage": [
+                     *                 1,
+                     *                 2
+                     *               ]
+                     *             },
+                     *             "professionId": 1,
+                     *             "status": "invited",
+                     *             "deletedAt": null,
+                     *             "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *             "createdAt": "2024-12-09T14:23:00.000Z"
+                     *           }
+                     *         },
+                     *         {
+                     *           "index": 1,
+                     *           "email": "ADA@example.com",
+                     *           "status": 409,
+                     *           "code": "DUPLICATE_IN_REQUEST",
+                     *           "error": "The same address appears earlier in this request"
+                     *         }
+                     *       ],
+                     *       "summary": {
+                     *         "created": 1,
+                     *         "failed": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkInviteResponseDto"];
+                };
+            };
+            /** @description Invalid body, path id or query parameter; `details` lists each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path `userId` is not the caller, or the caller is not an active ADMIN of the organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `atomic: true` and some item could not be created (BULK_NOT_ATOMIC): nothing was written */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkInviteRefusedDto"];
+                };
+            };
+            /** @description The body is larger than 100 maximal items */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     inviteUser: {
         parameters: {
             query?: {
@@ -3375,7 +4406,7 @@ export interface operations {
                 sendEmail?: "true" | "false";
             };
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3491,12 +4522,12 @@ export interface operations {
     getInvitationsUserOrganization: {
         parameters: {
             query?: {
-                /** @description Page size, 1..100 (default 20) */
+                /** @description Page size, 1 to 100 */
                 limit?: number;
-                /** @description Also list expired invitations (true/false, default false) */
-                includeExpired?: "true" | "false";
-                /** @description The previous page’s `nextCursor` */
-                cursor?: unknown;
+                /** @description Also list expired invitations */
+                includeExpired?: boolean;
+                /** @description The previous page's `nextCursor` (opaque: copy it, never make one up) */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -3581,7 +4612,7 @@ export interface operations {
                 organizationId?: number;
             };
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3776,7 +4807,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3897,7 +4928,7 @@ export interface operations {
                 sendEmail?: "true" | "false";
             };
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4021,7 +5052,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4164,7 +5195,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4307,7 +5338,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4467,7 +5498,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4734,7 +5765,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true) */
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4825,6 +5856,2280 @@ export interface operations {
                 };
             };
             /** @description The user already has a live membership or pending invitation there (MEMBERSHIP_ALREADY_EXISTS) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoEvents: {
+        parameters: {
+            query?: {
+                /** @description A `nextCursor` from an earlier read; without it the feed starts at the oldest event */
+                after?: string;
+                /** @description Only these event types, comma-separated (e.g. `invitation.accepted,membership.removed`) */
+                types?: string;
+                /** @description Only events of this organization */
+                organizationId?: number;
+                /** @description Page size, 1 to 500 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The next events (possibly none) and where to read next */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1042,
+                     *           "type": "membership.updated",
+                     *           "createdAt": "2024-12-09T14:23:00.000Z",
+                     *           "organizationId": 1,
+                     *           "data": {
+                     *             "organizationId": 1,
+                     *             "userId": 7,
+                     *             "membershipId": 42,
+                     *             "actorUserId": 3,
+                     *             "before": {
+                     *               "scope": 2,
+                     *               "permissions": {
+                     *                 "group": 0,
+                     *                 "read": [
+                     *                   1
+                     *                 ],
+                     *                 "manage": []
+                     *               },
+                     *               "professionId": null,
+                     *               "status": "active"
+                     *             },
+                     *             "after": {
+                     *               "scope": 1,
+                     *               "permissions": {
+                     *                 "group": 0,
+                     *                 "read": [
+                     *                   1
+                     *                 ],
+                     *                 "manage": []
+                     *               },
+                     *               "professionId": null,
+                     *               "status": "active"
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "ZTE6NzQ4OjEwNDI"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EventPageDto"];
+                };
+            };
+            /** @description A filter, the limit or the cursor is invalid (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 5,
+                     *           "url": "https://hooks.example.com/memberships",
+                     *           "events": [
+                     *             "invitation.accepted",
+                     *             "membership.updated",
+                     *             "membership.removed"
+                     *           ],
+                     *           "organizationId": 1,
+                     *           "enabled": true,
+                     *           "disabledReason": null,
+                     *           "previousSecretExpiresAt": null,
+                     *           "createdAt": "2024-12-09T14:23:00.000Z",
+                     *           "updatedAt": "2024-12-09T14:23:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookPageDto"];
+                };
+            };
+            /** @description Invalid limit or cursor (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createBoWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "url": "https://hooks.example.com/memberships",
+                     *       "events": [
+                     *         "invitation.accepted",
+                     *         "membership.updated",
+                     *         "membership.removed"
+                     *       ],
+                     *       "organizationId": 1,
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2024-12-09T14:23:00.000Z",
+                     *       "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookWithSecretDto"];
+                };
+            };
+            /** @description Invalid body (VALIDATION_FAILED) or URL refused (WEBHOOK_URL_REFUSED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description organizationId names no live organization (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBoWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "url": "https://hooks.example.com/memberships",
+                     *       "events": [
+                     *         "invitation.accepted",
+                     *         "membership.updated",
+                     *         "membership.removed"
+                     *       ],
+                     *       "organizationId": 1,
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2024-12-09T14:23:00.000Z",
+                     *       "updatedAt": "2024-12-09T14:23:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteBoWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateBoWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description The endpoint as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "url": "https://hooks.example.com/memberships",
+                     *       "events": [
+                     *         "invitation.accepted",
+                     *         "membership.updated",
+                     *         "membership.removed"
+                     *       ],
+                     *       "organizationId": 1,
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2024-12-09T14:23:00.000Z",
+                     *       "updatedAt": "2024-12-09T14:23:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER), invalid body (VALIDATION_FAILED) or URL refused (WEBHOOK_URL_REFUSED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND), or no such organization (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotateBoWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint with its new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 5,
+                     *       "url": "https://hooks.example.com/memberships",
+                     *       "events": [
+                     *         "invitation.accepted",
+                     *         "membership.updated",
+                     *         "membership.removed"
+                     *       ],
+                     *       "organizationId": 1,
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": "2024-12-10T14:23:00.000Z",
+                     *       "createdAt": "2024-12-09T14:23:00.000Z",
+                     *       "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookWithSecretDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+                /** @description Only deliveries in this status */
+                status?: "pending" | "delivered" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 311,
+                     *           "eventId": 1042,
+                     *           "eventType": "membership.updated",
+                     *           "status": "pending",
+                     *           "attempts": 3,
+                     *           "lastError": "The receiver answered 503",
+                     *           "lastStatusCode": 503,
+                     *           "nextAttemptAt": "2024-12-09T14:23:40.000Z",
+                     *           "deliveredAt": null,
+                     *           "createdAt": "2024-12-09T14:23:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryPageDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER), or an invalid query (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retryBoWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the endpoint */
+                webhookId: number;
+                /** @description Unique identifier of the delivery */
+                deliveryId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, due now */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 311,
+                     *       "eventId": 1042,
+                     *       "eventType": "membership.updated",
+                     *       "status": "pending",
+                     *       "attempts": 3,
+                     *       "lastError": "The receiver answered 503",
+                     *       "lastStatusCode": 503,
+                     *       "nextAttemptAt": "2024-12-09T14:25:00.000Z",
+                     *       "deliveredAt": null,
+                     *       "createdAt": "2024-12-09T14:23:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryDto"];
+                };
+            };
+            /** @description A path id is invalid (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such webhook endpoint (WEBHOOK_NOT_FOUND), or no such delivery of it (WEBHOOK_DELIVERY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Already delivered (WEBHOOK_DELIVERY_ALREADY_DELIVERED), or the endpoint is disabled (WEBHOOK_DISABLED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listOrganizationsUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 */
+                limit?: number;
+                /** @description The previous page's `nextCursor` */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of memberships */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "organization": {
+                     *             "id": 1,
+                     *             "name": "Acme"
+                     *           },
+                     *           "scope": 1,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               1
+                     *             ]
+                     *           },
+                     *           "roleKey": "admin",
+                     *           "status": "active"
+                     *         },
+                     *         {
+                     *           "organization": {
+                     *             "id": 5,
+                     *             "name": "Globex"
+                     *           },
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [],
+                     *             "manage": []
+                     *           },
+                     *           "roleKey": null,
+                     *           "status": "invited"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MyOrganizationPageDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createBoOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationNameDto"];
+            };
+        };
+        responses: {
+            /** @description The organization */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 12,
+                     *         "name": "Acme",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganizationResponseDto"];
+                };
+            };
+            /** @description The body is invalid: name missing, empty, over 200 characters, or unknown fields (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBoOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 12,
+                     *         "name": "Acme",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganizationResponseDto"];
+                };
+            };
+            /** @description The path id is not an integer (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteBoOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deleted organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 12,
+                     *         "name": "Acme",
+                     *         "deletedAt": "2024-12-10T09:00:00.000Z",
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganizationResponseDto"];
+                };
+            };
+            /** @description The path id is not an integer (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateBoOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationNameDto"];
+            };
+        };
+        responses: {
+            /** @description The renamed organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 12,
+                     *         "name": "Acme",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganizationResponseDto"];
+                };
+            };
+            /** @description The path id is not an integer (INVALID_PATH_PARAMETER); The body is invalid: name missing, empty, over 200 characters, or unknown fields (VALIDATION_FAILED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restoreBoOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The restored organization */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": 12,
+                     *         "name": "Acme",
+                     *         "deletedAt": null,
+                     *         "updatedAt": "2024-12-09T14:23:00.000Z",
+                     *         "createdAt": "2024-01-15T08:45:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganizationResponseDto"];
+                };
+            };
+            /** @description The path id is not an integer (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization is not deleted (ORGANIZATION_NOT_DELETED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBoOrganizationPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "maxMembers": 25,
+                     *         "maxPendingInvitations": 10,
+                     *         "allowedEmailDomains": [
+                     *           "example.com",
+                     *           "example.org"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PolicyResponseDto"];
+                };
+            };
+            /** @description The path id is not an integer (INVALID_PATH_PARAMETER) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateBoOrganizationPolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePolicyDto"];
+            };
+        };
+        responses: {
+            /** @description The policy as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "maxMembers": 25,
+                     *         "maxPendingInvitations": 10,
+                     *         "allowedEmailDomains": [
+                     *           "example.com",
+                     *           "example.org"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PolicyResponseDto"];
+                };
+            };
+            /** @description The path id or the body is invalid: a limit not an integer ≥ 0, a domain not an ASCII host name, over 100 domains, unknown fields (VALIDATION_FAILED), or nothing to change (NOTHING_TO_UPDATE) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPolicyUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "maxMembers": 25,
+                     *         "maxPendingInvitations": 10,
+                     *         "allowedEmailDomains": [
+                     *           "example.com",
+                     *           "example.org"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PolicyResponseDto"];
+                };
+            };
+            /** @description A path id or a query parameter is invalid (INVALID_PATH_PARAMETER, VALIDATION_FAILED), or the caller administers several organizations and gave no organizationId (ORGANIZATION_REQUIRED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updatePolicyUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAdminPolicyDto"];
+            };
+        };
+        responses: {
+            /** @description The policy as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "maxMembers": 25,
+                     *         "maxPendingInvitations": 10,
+                     *         "allowedEmailDomains": [
+                     *           "example.com",
+                     *           "example.org"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PolicyResponseDto"];
+                };
+            };
+            /** @description A path id, the query or the body is invalid: a domain not an ASCII host name, over 100 domains, a limit or another unknown field (VALIDATION_FAILED); several administered organizations and no organizationId (ORGANIZATION_REQUIRED) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), or the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict (or a request with this Idempotency-Key is still running) */
             409: {
                 headers: {
                     [name: string]: unknown;

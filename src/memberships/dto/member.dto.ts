@@ -46,6 +46,14 @@ export class MemberDto extends MembershipDataDto {
   endedBy!: number | null;
 
   @ApiProperty({
+    description: 'The role the grant was copied from; null for a grant given as scope and permissions',
+    type: String,
+    nullable: true,
+    example: 'member',
+  })
+  roleKey!: string | null;
+
+  @ApiProperty({
     description: 'Incremented on every change; the ETag of this membership is this number, quoted',
     example: 1,
   })
