@@ -23,7 +23,7 @@ describe('two instances on one database', () => {
   let database: TestDatabase;
   let pool: pg.Pool;
   const services: SpawnedService[] = [];
-  const env = () => ({ DATABASE_URL: database.url!, ...SERVICE_SECRETS, DB_POOL_MAX: '20' });
+  const env = () => ({ DATABASE_URL: database.url, ...SERVICE_SECRETS, DB_POOL_MAX: '20' });
 
   beforeAll(async () => {
     database = await createTestDatabase();
