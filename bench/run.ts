@@ -23,7 +23,7 @@
 import { createSecretKey } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -617,7 +617,9 @@ function report(rss: Record<string, number | undefined>, pgVersion: string): voi
   const setup = `${rounds} rounds × ${durationS} s, ${connections} connections, pool ${POOL_MAX}, pgbench ${args['pgbench-clients']} clients, LOG_LEVEL=${args['log-level']}, mail worker ${args['mail-worker'] ? 'on' : 'off'}, node ${args['node-options'] || '(no options)'} dist/bundle/main.js`;
   const md = [
     `Run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
-    `Machine: ${machine}.`,
+    `Machine: ${machine}; load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (1 / 5 / 15 min).`,
     `Setup: ${setup}. Medians of the rounds; ratios are per round, then the median.`,
     '',
     '| measure | median | target | |',
