@@ -52,6 +52,6 @@ export class OrganizationNameDto {
   @MinLength(1)
   @MaxLength(200)
   // No control characters: the name appears in email subjects and bodies.
-  @Matches(/^[^\p{Cc}]*$/u, { message: 'name must not contain control characters' })
+  @Matches(/^[^\u0000-\u001f\u007f-\u009f]*$/, { message: 'name must not contain control characters' })
   name!: string;
 }
