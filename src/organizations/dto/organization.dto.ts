@@ -51,7 +51,8 @@ export class OrganizationNameDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
-  // No control characters: the name appears in email subjects and bodies.
+  // No control characters (C0, DEL, C1): the name appears in email subjects and bodies.
+  // eslint-disable-next-line no-control-regex -- the class of characters refused
   @Matches(/^[^\u0000-\u001f\u007f-\u009f]*$/, { message: 'name must not contain control characters' })
   name!: string;
 }
