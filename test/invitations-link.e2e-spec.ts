@@ -135,7 +135,9 @@ describe('invitations by link, preview, accept page, revoke by email, list state
           .set(admin.headers)
           .send({ email: uniqueEmail('bad'), scope: 2, permissions: { group: 0, read: [], manage: [] } });
         expect(res.status).toBe(400);
-        expect(res.body.details).toEqual(expect.arrayContaining([{ path: 'sendEmail', message: expect.any(String) }]));
+        expect(res.body.details).toEqual(
+          expect.arrayContaining([{ path: 'query.sendEmail', message: expect.any(String) }]),
+        );
       }
     });
 
@@ -386,14 +388,16 @@ describe('invitations by link, preview, accept page, revoke by email, list state
           .delete(`${BASE}/rs/na/${admin.userId}/invitations${query}`)
           .set(admin.headers)
           .expect(400);
-        expect(res.body.details).toEqual(expect.arrayContaining([{ path: 'email', message: expect.any(String) }]));
+        expect(res.body.details).toEqual(
+          expect.arrayContaining([{ path: 'query.email', message: expect.any(String) }]),
+        );
       }
       const res = await request(t.http)
         .delete(`${BASE}/rs/na/${admin.userId}/invitations?email=a%40example.com&organizationId=x`)
         .set(admin.headers)
         .expect(400);
       expect(res.body.details).toEqual(
-        expect.arrayContaining([{ path: 'organizationId', message: expect.any(String) }]),
+        expect.arrayContaining([{ path: 'query.organizationId', message: expect.any(String) }]),
       );
       const stranger = await createAdmin(t.dataSource, t.config);
       await revokeByEmail('a@example.com', stranger.headers, admin.userId).expect(403);
@@ -442,7 +446,7 @@ describe('invitations by link, preview, accept page, revoke by email, list state
       for (const query of ['?state=revoked', '?invitedBy=abc', '?invitedBy=1.5']) {
         const res = await request(t.http).get(`${BASE}/rs/na/${org.userId}/members${query}`).set(org.headers);
         expect(res.status).toBe(400);
-        expect(res.body.details?.[0]?.path).toBe(query.slice(1, query.indexOf('=')));
+        expect(res.body.details?.[0]?.path).toBe(`query.${query.slice(1, query.indexOf('='))}`);
       }
     });
   });

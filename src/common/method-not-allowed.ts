@@ -36,8 +36,9 @@ class MethodNotAllowedFilter implements ExceptionFilter {
   catch(exception: NotFoundException, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    // a route that answered 404 itself (an unknown id) has req.route; an unknown path has not
-    const allowed = req.route === undefined ? this.allowedMethods(req.path) : [];
+    // a route that answered 404 itself (an unknown id) was asked with one of its own methods;
+    // only a known path asked with a method it does not have is a 405
+    const allowed = this.allowedMethods(req.path);
     if (allowed.length === 0 || allowed.includes(req.method)) {
       this.errors.respond(exception, req, res);
       return;
@@ -76,7 +77,9 @@ class MethodNotAllowedFilter implements ExceptionFilter {
       stack: { route?: { path: unknown; methods: Record<string, boolean> } }[];
     };
     for (const layer of router.stack) {
-      if (layer.route && typeof layer.route.path === 'string') {
+      // a wildcard route is middleware bound to every path and method (the request logger's),
+      // not a resource of the API
+      if (layer.route && typeof layer.route.path === 'string' && !layer.route.path.includes('*')) {
         const methods = byPath.get(layer.route.path) ?? new Set<string>();
         Object.keys(layer.route.methods)
           .filter((m) => m !== '_all')

@@ -145,6 +145,14 @@ const LINKS: LinkTable = {
   },
   listBoUserOrganizations: { 200: nextPage('listBoUserOrganizations', { userId: '$request.path.userId' }) },
   listBoAuditEvents: { 200: nextPage('listBoAuditEvents') },
+  listBoEvents: {
+    200: { nextPage: link('listBoEvents', 'The events after these', { after: '$response.body#/nextCursor' }) },
+  },
+  listBoWebhooks: { 200: nextPage('listBoWebhooks') },
+  listBoWebhookDeliveries: {
+    200: nextPage('listBoWebhookDeliveries', { webhookId: '$request.path.webhookId' }),
+  },
+  listOrganizationsUserOrganization: { 200: nextPage('listOrganizationsUserOrganization', caller) },
 };
 
 type Operation = { operationId?: string; parameters?: unknown[]; responses: Record<string, unknown> };

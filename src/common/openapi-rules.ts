@@ -29,6 +29,7 @@ const FACTS: Record<string, (constraints: unknown[]) => Facts> = {
   maxLength: ([n]) => ({ maxLength: n }),
   arrayMinSize: ([n]) => ({ minItems: n }),
   arrayMaxSize: ([n]) => ({ maxItems: n }),
+  arrayUnique: () => ({ uniqueItems: true }),
 };
 
 /** The JSON Schema type shared by an enum's values (integers are not just numbers). */

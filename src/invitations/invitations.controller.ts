@@ -266,12 +266,7 @@ export class InvitationsController {
     ].join('\n'),
   })
   @ApiPathId('userId', 'The caller’s user id (decimal integer)')
-  @ApiQuery({
-    name: 'organizationId',
-    required: false,
-    description: 'The organization to invite into (decimal integer)',
-    example: 1,
-  })
+  @ApiQueryId('organizationId', 'The organization to invite into (decimal integer)')
   @ApiBody({
     type: BulkInviteDto,
     examples: {

@@ -31,7 +31,8 @@ const WEBHOOK_EXAMPLE = {
   createdAt: '2024-12-09T14:23:00.000Z',
   updatedAt: '2024-12-09T14:23:00.000Z',
 };
-const SECRET_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+// What a generated signing secret looks like (the service makes each one; none is ever configured).
+const WHSEC_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const DELIVERY_EXAMPLE = {
   id: 311,
   eventId: 1042,
@@ -74,7 +75,7 @@ export class WebhooksController {
   @ApiCreatedResponse({
     description: 'The endpoint, with its secret',
     type: WebhookWithSecretDto,
-    example: { ...WEBHOOK_EXAMPLE, secret: SECRET_EXAMPLE },
+    example: { ...WEBHOOK_EXAMPLE, secret: WHSEC_EXAMPLE },
   })
   @ApiBadRequestResponse({
     description: 'Invalid body (VALIDATION_FAILED) or URL refused (WEBHOOK_URL_REFUSED)',
@@ -168,7 +169,7 @@ export class WebhooksController {
   @ApiOkResponse({
     description: 'The endpoint with its new secret',
     type: WebhookWithSecretDto,
-    example: { ...WEBHOOK_EXAMPLE, previousSecretExpiresAt: '2024-12-10T14:23:00.000Z', secret: SECRET_EXAMPLE },
+    example: { ...WEBHOOK_EXAMPLE, previousSecretExpiresAt: '2024-12-10T14:23:00.000Z', secret: WHSEC_EXAMPLE },
   })
   @ApiBadRequestResponse({ description: BAD_ID, type: ErrorBody })
   @ApiNotFoundResponse({ description: NO_ENDPOINT, type: ErrorBody })

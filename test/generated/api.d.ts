@@ -1332,8 +1332,25 @@ export interface components {
             invitation?: components["schemas"]["InvitationLinkDto"];
         };
         BulkInviteDto: {
-            /** @description 1 to 100 invitations, each exactly the body of createInviteUserOrganization */
-            invitations: components["schemas"]["CreateInviteUserOrganizationDto"][];
+            /**
+             * @description 1 to 100 invitations, each exactly the body of createInviteUserOrganization (email, scope, permissions, professionId?); an invalid item gets its own 400 result, the others go on
+             * @example [
+             *       {
+             *         "email": "ada@example.com",
+             *         "scope": 2,
+             *         "permissions": {
+             *           "group": 0,
+             *           "read": [
+             *             1
+             *           ],
+             *           "manage": []
+             *         }
+             *       }
+             *     ]
+             */
+            invitations: {
+                [key: string]: unknown;
+            }[];
             /**
              * @description All or nothing: 201 when every item is created, else 409 with the results and nothing written
              * @default false
@@ -4228,7 +4245,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description The organization to invite into (decimal integer) */
-                organizationId?: unknown;
+                organizationId?: number;
             };
             header?: {
                 /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */

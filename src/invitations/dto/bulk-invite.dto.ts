@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsObject, ValidateIf } from 'class-validator';
 import type { LargeBodyRoute } from '../../common/json-body.js';
 import { MAX_PERMISSION_IDS } from '../../memberships/dto/permissions.dto.js';
-import { CreateInviteUserOrganizationDto } from './create-invite-user-organization.dto.js';
 import { EMAIL_MAX_LENGTH } from './email-address.js';
 
 export const MAX_BULK_INVITATIONS = 100;
@@ -36,12 +35,19 @@ export const BULK_INVITE_BODY: LargeBodyRoute = (() => {
  */
 export class BulkInviteDto {
   @ApiProperty({
-    type: [CreateInviteUserOrganizationDto],
+    // Items are not refused with the request: each is judged alone and answered in its own
+    // result (400 with details under invitations[i]), so the envelope only says they are objects.
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
     minItems: 1,
     maxItems: MAX_BULK_INVITATIONS,
-    description: `1 to ${MAX_BULK_INVITATIONS} invitations, each exactly the body of createInviteUserOrganization`,
+    description:
+      `1 to ${MAX_BULK_INVITATIONS} invitations, each exactly the body of createInviteUserOrganization ` +
+      '(email, scope, permissions, professionId?); an invalid item gets its own 400 result, the others go on',
+    example: [{ email: 'ada@example.com', scope: 2, permissions: { group: 0, read: [1], manage: [] } }],
   })
   @IsArray()
+  @IsObject({ each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_BULK_INVITATIONS)
   invitations!: unknown[];

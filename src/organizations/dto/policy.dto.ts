@@ -1,3 +1,4 @@
+import { MinProperties } from '../../common/min-properties.decorator.js';
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, Matches, Max, Min, ValidateIf } from 'class-validator';
@@ -63,9 +64,14 @@ const ALLOWED_DOMAINS_PROPERTY: ApiPropertyOptions = {
   example: ['example.com'],
 };
 
-/** Lower-cased (ASCII only) and without repeats, in the order given. */
+/**
+ * Lower-cased (ASCII only) and without repeats, in the order given; a list longer than the
+ * limit is left as it came, to be refused as it is.
+ */
 const normalizeDomains = ({ value }: { value: unknown }): unknown =>
-  Array.isArray(value) && value.every((d) => typeof d === 'string' && EMAIL_DOMAIN_PATTERN.test(d))
+  Array.isArray(value) &&
+  value.length <= MAX_ALLOWED_DOMAINS &&
+  value.every((d) => typeof d === 'string' && EMAIL_DOMAIN_PATTERN.test(d))
     ? [...new Set(value.map((d: string) => d.replace(/[A-Z]/g, (c) => c.toLowerCase())))]
     : value;
 
@@ -81,6 +87,10 @@ export class UpdateAdminPolicyDto {
 }
 
 /** Backoffice's change: any of the three, at least one; null removes a limit. */
+@MinProperties(1, {
+  code: 'NOTHING_TO_UPDATE',
+  message: 'Give at least one of maxMembers, maxPendingInvitations, allowedEmailDomains',
+})
 export class UpdatePolicyDto {
   @ApiPropertyOptional({
     description: 'Active members plus pending invitations never exceed it (an integer ≥ 0); null: no limit',

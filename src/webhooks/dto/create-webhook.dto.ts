@@ -7,8 +7,10 @@ import {
   IsIn,
   IsOptional,
   IsString,
+  Matches,
   MaxLength,
 } from 'class-validator';
+import { WEBHOOK_URL_SHAPE } from '../webhook-url-shape.js';
 import { IsSafeInt } from '../../common/safe-int.decorator.js';
 import { ALL_EVENTS, EVENT_TYPES } from '../../events/event-types.js';
 
@@ -24,6 +26,7 @@ export class CreateWebhookDto {
   })
   @IsString()
   @MaxLength(2048)
+  @Matches(WEBHOOK_URL_SHAPE, { message: 'url must be an absolute http(s) URL' })
   url!: string;
 
   @ApiProperty({

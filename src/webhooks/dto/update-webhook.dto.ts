@@ -1,3 +1,4 @@
+import { MinProperties } from '../../common/min-properties.decorator.js';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -8,13 +9,16 @@ import {
   IsIn,
   IsOptional,
   IsString,
+  Matches,
   MaxLength,
   ValidateIf,
 } from 'class-validator';
+import { WEBHOOK_URL_SHAPE } from '../webhook-url-shape.js';
 import { IsSafeInt } from '../../common/safe-int.decorator.js';
 import { SUBSCRIBABLE } from './create-webhook.dto.js';
 
 /** Only the fields present change. */
+@MinProperties(1, { code: 'NOTHING_TO_UPDATE', message: 'Give at least one of url, events, organizationId, enabled' })
 export class UpdateWebhookDto {
   @ApiPropertyOptional({
     description: 'A new URL (same rules as at creation)',
@@ -24,6 +28,7 @@ export class UpdateWebhookDto {
   @ValidateIf((o: UpdateWebhookDto) => o.url !== undefined)
   @IsString()
   @MaxLength(2048)
+  @Matches(WEBHOOK_URL_SHAPE, { message: 'url must be an absolute http(s) URL' })
   url?: string;
 
   @ApiPropertyOptional({
