@@ -1,9 +1,10 @@
 /**
- * The hand-written floor (issue #7): the invite route of the service written the
+ * The hand-written floor: the invite route of the service written the
  * straightforward way, with no framework. `node:http`, a `pg` pool, HS256 verification of
  * both tokens with `node:crypto`, hand-written validation of the same body rules, and one
  * transaction with one statement per step. It does the same checks (bearer, session token,
- * the `sessions` row, an active ADMIN membership in a live organization, the body) and the
+ * the `sessions` row of a live user, an active ADMIN membership in a live organization locked
+ * FOR SHARE, the grant ceiling, the body) and the
  * same writes (the invitee upserted by lower(email), the membership with its token hash and
  * expiry, the outbox row with the sealed token, the audit row) as
  * `POST /users-organizations/v1/rs/na/{userId}/invite`.
@@ -64,19 +65,23 @@ class HttpError extends Error {
 }
 
 const SQL = {
-  session: `SELECT user_id, expires_at <= now() AS expired, revoked_at IS NOT NULL AS revoked FROM sessions WHERE id = $1`,
-  admin: `SELECT o.id, o.name, u.email
+  session: `SELECT s.user_id, s.expires_at <= now() AS expired, s.revoked_at IS NOT NULL AS revoked,
+                   u.deleted_at IS NOT NULL AS user_deleted
+              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
+  admin: `SELECT o.id, o.name, u.email, uo.scope, uo.permissions
             FROM user_organizations uo
             JOIN organizations o ON o.id = uo.organization_id AND o.deleted_at IS NULL
             JOIN users u ON u.id = uo.user_id
            WHERE uo.user_id = $1 AND uo.organization_id = $2 AND uo.scope = 1 AND uo.status = 'active'
-             AND uo.deleted_at IS NULL`,
-  onlyAdmin: `SELECT o.id, o.name, u.email
+             AND uo.deleted_at IS NULL
+             FOR SHARE OF uo`,
+  onlyAdmin: `SELECT o.id, o.name, u.email, uo.scope, uo.permissions
                 FROM user_organizations uo
                 JOIN organizations o ON o.id = uo.organization_id AND o.deleted_at IS NULL
                 JOIN users u ON u.id = uo.user_id
                WHERE uo.user_id = $1 AND uo.scope = 1 AND uo.status = 'active' AND uo.deleted_at IS NULL
-               LIMIT 2`,
+               LIMIT 2
+               FOR SHARE OF uo`,
   invitee: `INSERT INTO users (email, status) VALUES ($1, 'invited')
             ON CONFLICT (lower(email)) WHERE deleted_at IS NULL DO UPDATE SET email = users.email
             RETURNING id, email`,
@@ -324,11 +329,17 @@ async function invite(req: IncomingMessage, pathUserId: number, query: string | 
     throw new HttpError(403, 'The path userId is not the caller');
   }
 
-  const sessions = await pool.query<{ user_id: number; expired: boolean; revoked: boolean }>(
+  const sessions = await pool.query<{ user_id: number; expired: boolean; revoked: boolean; user_deleted: boolean }>(
     q('session', [caller.sessionId]),
   );
   const session = sessions.rows[0];
-  if (!session || Number(session.user_id) !== caller.userId || session.revoked || session.expired) {
+  if (
+    !session ||
+    Number(session.user_id) !== caller.userId ||
+    session.revoked ||
+    session.expired ||
+    session.user_deleted
+  ) {
     throw new HttpError(401, 'The session is unknown, revoked or expired');
   }
 
@@ -339,15 +350,28 @@ async function invite(req: IncomingMessage, pathUserId: number, query: string | 
   try {
     await client.query('BEGIN');
     const organization = requested ?? caller.organizationId;
-    const admins = await client.query<{ id: number; name: string; email: string }>(
-      organization === undefined ? q('onlyAdmin', [caller.userId]) : q('admin', [caller.userId, organization]),
-    );
+    const admins = await client.query<{
+      id: number;
+      name: string;
+      email: string;
+      scope: number;
+      permissions: { read: number[]; manage: number[] };
+    }>(organization === undefined ? q('onlyAdmin', [caller.userId]) : q('admin', [caller.userId, organization]));
     if (admins.rows.length !== 1) {
       throw admins.rows.length === 0
         ? new HttpError(403, 'The caller is not an active admin of this organization')
         : new HttpError(400, 'The caller administers several organizations: pass organizationId');
     }
     const admin = admins.rows[0];
+    // the grant ceiling, as the service applies it
+    const holds = (mine: number[], given: number[]) => given.every((id) => mine.includes(id));
+    if (
+      body.scope < admin.scope ||
+      !holds(admin.permissions.read, body.permissions.read) ||
+      !holds(admin.permissions.manage, body.permissions.manage)
+    ) {
+      throw new HttpError(403, 'You cannot grant permissions you do not hold yourself');
+    }
     const invitees = await client.query<{ id: number; email: string }>(q('invitee', [body.email]));
     const invitee = invitees.rows[0];
     const memberships = await client.query<{

@@ -6,7 +6,7 @@
  * rotating order, on the same database; the summary gives the medians of the rounds.
  *
  *   npm run bench -- [--rounds 5] [--duration 10] [--connections 32] [--warmup 5]
- *                    [--only invite,large,read] [--no-pgbench] [--pgbench-clients 10]
+ *                    [--only invite,large,read,bulk] [--no-pgbench] [--pgbench-clients 10]
  *                    [--large-rows 1000000] [--log-level info] [--mail-worker] [--profile]
  *                    [--node-options '--max-old-space-size=160 --max-semi-space-size=16 --heap-growing-percent=100'] [--floor-prepared] [--skip-build]
  *                    [--compare name=/path/to/other/checkout,...] [--record]
@@ -62,7 +62,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     warmup: { type: 'string', default: '5' },
-    only: { type: 'string', default: 'invite,large,read' },
+    only: { type: 'string', default: 'invite,large,read,bulk' },
     'no-pgbench': { type: 'boolean', default: false },
     'pgbench-clients': { type: 'string', default: '10' },
     'large-rows': { type: 'string', default: '1000000' },
@@ -157,6 +157,9 @@ function tokensFor(fixture: BenchFixture): Record<string, string> {
 }
 
 const invitePath = (fixture: BenchFixture) => `/users-organizations/v1/rs/na/${fixture.adminId}/invite`;
+const bulkPath = (fixture: BenchFixture) => `/users-organizations/v1/rs/na/${fixture.adminId}/invitations/bulk`;
+const BULK_ITEMS = 100;
+const BULK_SAMPLES = 15;
 
 // --- servers ----------------------------------------------------------------------------------
 
@@ -242,7 +245,41 @@ const results = {
   readFirst: [] as (LoadResult & Cpu)[],
   readDeep: [] as (LoadResult & Cpu)[],
   coldStartMs: [] as number[],
+  /** Per round: median latency of one invite and of one bulk of BULK_ITEMS, one request at a time. */
+  bulk: [] as { singleMs: number; bulkMs: number }[],
 };
+
+/**
+ * One invite and one bulk of BULK_ITEMS invites, alternated, one request at a time on an
+ * otherwise idle service: what a bulk costs against the single invite it replaces N of.
+ */
+async function bulkRound(server: Server, fixture: BenchFixture, headers: Record<string, string>, round: number) {
+  const singles: number[] = [];
+  const bulks: number[] = [];
+  for (let i = 0; i < BULK_SAMPLES; i++) {
+    let started = performance.now();
+    const single = await post(`${server.url}${invitePath(fixture)}`, headers, {
+      email: uniqueEmail(`b${round}s`),
+      ...INVITE_BODY,
+    });
+    singles.push(performance.now() - started);
+    const invitations = Array.from({ length: BULK_ITEMS }, () => ({
+      email: uniqueEmail(`b${round}b`),
+      ...INVITE_BODY,
+    }));
+    started = performance.now();
+    const many = await post(`${server.url}${bulkPath(fixture)}`, headers, { invitations });
+    bulks.push(performance.now() - started);
+    if (single !== 201 || many !== 207) {
+      throw new Error(`bulk part: the invite answered ${single}, the bulk ${many}`);
+    }
+  }
+  const r = { singleMs: median(singles), bulkMs: median(bulks) };
+  say(
+    `  ${'bulk'.padEnd(16)} single ${f1(r.singleMs)} ms, bulk of ${BULK_ITEMS} ${f1(r.bulkMs)} ms: ${f2(r.bulkMs / r.singleMs)}× one invite`,
+  );
+  return r;
+}
 
 async function inviteRun(
   label: string,
@@ -379,7 +416,7 @@ async function main(): Promise<void> {
   }
 
   try {
-    if (parts.has('invite') || parts.has('large')) {
+    if (parts.has('invite') || parts.has('large') || parts.has('bulk')) {
       say(`[${elapsed()}] warm-up, ${warmupS} s each`);
       await driveInvites({ url: service.url, headers }, invitePath(fixture), {
         connections,
@@ -465,6 +502,11 @@ async function main(): Promise<void> {
             say(
               `  ${'pgbench'.padEnd(16)} ${f0(r.tps).padStart(6)} tx/s   p50 ${f1(r.p50).padStart(6)} ms  p99 ${f1(r.p99).padStart(6)} ms  failed ${r.failed}  ${cpuText(cpu)}`,
             );
+          });
+        }
+        if (parts.has('bulk')) {
+          steps.push(async () => {
+            results.bulk.push(await bulkRound(service, fixture, headers, round));
           });
         }
         if (largeService && large && parts.has('large')) {
@@ -601,6 +643,15 @@ function report(rss: Record<string, number | undefined>, pgVersion: string): voi
       '',
     );
     row('deep p99 / first p99', f2(readRatio), '0.80–1.20', readRatio >= 0.8 && readRatio <= 1.2);
+  }
+  if (results.bulk.length) {
+    const bulkRatio = median(results.bulk.map((b) => b.bulkMs / b.singleMs));
+    row(
+      `one invite / bulk of ${BULK_ITEMS} (ms, one at a time)`,
+      `${f1(median(results.bulk.map((b) => b.singleMs)))} / ${f1(median(results.bulk.map((b) => b.bulkMs)))}`,
+      '',
+    );
+    row(`bulk of ${BULK_ITEMS} / one invite`, `${f2(bulkRatio)}×`, '< 10×', bulkRatio < 10);
   }
   row('cold start (spawn → first 201)', `${f0(coldStart)} ms`, '< 1500 ms', coldStart < 1500);
   row('service peak RSS', `${f0(peak)} MB`, '< 200 MB', peak !== undefined && peak < 200);
