@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
- * The contract's tables (CONTRACT §6) and the service's own (mail outbox, audit trail).
+ * The tables other tools rely on and the service's own (mail outbox, audit trail).
  * Generated from the entities; the statements after "by hand" are what TypeORM cannot
  * describe: the unique lower(email) among live users and the append-only audit trigger.
  */

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
- * Invitation mails (issue #4): the outbox keeps the template data (`payload`) and the
+ * Invitation mails: the outbox keeps the template data (`payload`) and the
  * invitation token encrypted (`secret`) until the worker renders and sends the mail, and a
  * mail can be `cancelled` when its invitation changes first. Generated from the entities;
  * the check constraint is by hand (TypeORM does not diff check expressions).

@@ -19,7 +19,7 @@ export async function startEmbeddedPostgres(dataDir: string, port = 0): Promise<
   if (!dataDir.startsWith('memory://')) {
     mkdirSync(dataDir, { recursive: true });
   }
-  // Loaded only here: a service with DATABASE_URL never needs them (cold start, issue #7).
+  // Loaded only here: a service with DATABASE_URL never needs them.
   const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('@electric-sql/pglite-socket'),

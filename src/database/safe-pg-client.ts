@@ -11,7 +11,7 @@ const timedOut = (error: unknown): boolean => error instanceof Error && error.me
 /**
  * A pg client that closes its connection as soon as a query on it times out or fails because
  * the connection broke, so that the pool never hands it out again. Found by the reliability
- * suite (issue #6):
+ * suite:
  *
  * - pg reports `query_timeout` but keeps waiting for the answer on that connection, which it
  *   still counts as healthy (brianc/node-postgres#3399): the pool hands it out again and every

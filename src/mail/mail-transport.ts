@@ -28,7 +28,7 @@ export interface MailTransport {
   close(): void;
 }
 
-/** nodemailer, loaded when the first transport needs it rather than at start (cold start, issue #7). */
+/** nodemailer, loaded when the first transport needs it rather than at start. */
 const nodemailer = (): typeof import('nodemailer') =>
   createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
 

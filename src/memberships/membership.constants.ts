@@ -1,4 +1,4 @@
-/** Role of the user in the organization (CONTRACT §2). */
+/** Role of the user in the organization. */
 export enum Scope {
   ADMIN = 1,
   MEMBER = 2,

@@ -19,7 +19,7 @@ import { ETAG_HEADER_DOC } from '../memberships/if-match.decorator.js';
 import { ApiPathId, PathId } from '../common/path-id.decorator.js';
 import { RegistrationsService } from './registrations.service.js';
 
-/** CONTRACT §4.1 route 2, exactly as the seed page `register-user-organization.txt` shows it. */
+/** Backoffice registration (`createRegisterUserOrganization`), exactly as its seed page shows it. */
 @ApiTags('backoffice')
 @Controller('users-organizations/v1/bo/users/register')
 export class RegistrationsController {

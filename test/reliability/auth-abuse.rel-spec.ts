@@ -8,7 +8,7 @@ import { answer, jsonOf, type Outcome } from './utils/http.js';
 import { changedTables, fingerprinter, inProcessApp, queryOf, tokensOf, type InProcessApp } from './utils/world.js';
 
 /**
- * Auth abuse in volume (issue #6): every forged, tampered, expired, unsigned, swapped or garbage
+ * Auth abuse in volume: every forged, tampered, expired, unsigned, swapped or garbage
  * credential in the catalogue, plus generated mutations of valid tokens, against several real
  * routes. Not one may get past the guard (401 every time), and nothing may be written.
  */

@@ -23,7 +23,7 @@ import { epochOf, requestTap } from './utils/request-tap.js';
 import { SERVICE_SECRETS, poolAsDataSource, serviceConfig, tokensOf } from './utils/world.js';
 
 /**
- * Fault scenarios (issue #6) on a PostgreSQL cluster of our own, with the built service running
+ * Fault scenarios on a PostgreSQL cluster of our own, with the built service running
  * as a process: the database stopped and started again, frozen (SIGSTOP) and thawed, and the
  * service stopped with SIGTERM under load. Timings are measured from this process.
  */

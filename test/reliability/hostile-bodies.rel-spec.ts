@@ -16,7 +16,7 @@ import { answer, jsonOf } from './utils/http.js';
 import { changedTables, fingerprinter, inProcessApp, queryOf, tokensOf, type InProcessApp } from './utils/world.js';
 
 /**
- * Property-based hostile bodies (issue #6): for every generated request to a write route, the
+ * Property-based hostile bodies: for every generated request to a write route, the
  * answer is never a 5xx, every refusal is a JSON `{ error }` that leaks nothing, and a refused
  * request writes nothing, in any table (a digest of every table is compared after each one).
  */

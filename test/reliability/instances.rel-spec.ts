@@ -10,7 +10,7 @@ import { TRIALS, repeat, summary, type RaceContext } from './utils/race-trials.j
 import { SERVICE_SECRETS, poolAsDataSource, serviceConfig, tokensOf } from './utils/world.js';
 
 /**
- * Several instances (issue #6): two processes of the built service on one PostgreSQL database.
+ * Several instances: two processes of the built service on one PostgreSQL database.
  * Races spread across both still have exactly one winner, and with REDIS_URL the rate limits
  * count for both together.
  */

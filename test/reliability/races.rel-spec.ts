@@ -3,7 +3,7 @@ import { TRIALS, repeat, summary, type RaceContext } from './utils/race-trials.j
 import { inProcessApp, type InProcessApp } from './utils/world.js';
 
 /**
- * Races of identical writes on one instance (issue #6): 100 at once, several times over, exactly
+ * Races of identical writes on one instance: 100 at once, several times over, exactly
  * one winner every time. The same trials run across two processes in instances.rel-spec.ts.
  */
 const CONCURRENCY = 100;

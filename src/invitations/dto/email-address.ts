@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { IsString, Matches, MaxLength } from 'class-validator';
 
 /**
- * The seed page's email pattern, verbatim. It is linear on V8 (PITFALLS: validation: checked
+ * The seed page's email pattern, verbatim. It is linear on V8 (checked
  * on 6,000-character inputs), and the 250-character limit runs first anyway.
  */
 export const EMAIL_PATTERN_SOURCE = String.raw`^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`;

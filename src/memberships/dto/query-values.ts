@@ -2,7 +2,7 @@ import type { TransformFnParams } from 'class-transformer';
 import { parseId } from '../../common/parse-id.pipe.js';
 
 /*
- * Query strings arrive as strings and implicit conversion is off (PITFALLS: validation),
+ * Query strings arrive as strings and implicit conversion is off (a JSON `"1"` is not the number 1),
  * so each typed query parameter converts itself, strictly: a value that is not exactly
  * what it should be stays a string and fails its validator with a 400.
  */

@@ -7,7 +7,7 @@ import { answer, jsonOf } from './http.js';
 import { tokensOf } from './world.js';
 
 /**
- * Races of identical writes (issue #6): `concurrency` requests fired at once, spread over one
+ * Races of identical writes: `concurrency` requests fired at once, spread over one
  * or more instances of the service, must leave exactly one winner, and the database must agree.
  */
 export interface RaceContext {
