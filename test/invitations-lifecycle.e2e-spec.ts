@@ -12,6 +12,7 @@ import {
   uniqueEmail,
 } from './utils/fixtures.js';
 import { startSmtpServer, tokenFrom, type TestSmtpServer } from './utils/smtp-test-server.js';
+import { onRealPostgres } from './utils/test-database.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { eventually } from './utils/wait.js';
 
@@ -461,7 +462,7 @@ describe('invitations: the lifecycle, with the email received on a real SMTP ser
     latencies.sort((a, b) => a - b);
     const median = (latencies[4] + latencies[5]) / 2;
     console.log(
-      `Invitation email latency, 201 → SMTP server, 10 invites (${t.config.database.url ? 'PostgreSQL' : 'embedded PGlite'}): ` +
+      `Invitation email latency, 201 → SMTP server, 10 invites (${onRealPostgres() ? 'PostgreSQL' : 'embedded PGlite'}): ` +
         `median ${median.toFixed(1)} ms, min ${latencies[0].toFixed(1)} ms, max ${latencies[9].toFixed(1)} ms`,
     );
     // Woken after the commit, not by the 500 ms poll.
