@@ -39,7 +39,15 @@ export class OrganizationPolicy1795500000000 implements MigrationInterface {
             CREATE FUNCTION organization_usage(org bigint, OUT seats integer, OUT pending integer)
             LANGUAGE plpgsql VOLATILE AS $fn$
             BEGIN
-                PERFORM 1 FROM organizations WHERE id = org FOR NO KEY UPDATE;
+                -- an organization without limits is neither locked nor counted: nothing to decide
+                PERFORM 1 FROM organizations
+                 WHERE id = org AND (max_members IS NOT NULL OR max_pending_invitations IS NOT NULL)
+                   FOR NO KEY UPDATE;
+                IF NOT FOUND THEN
+                    seats := 0;
+                    pending := 0;
+                    RETURN;
+                END IF;
                 SELECT count(*) FILTER (
                            WHERE uo.status = 'active' OR uo.invitation_expires_at IS NULL
                               OR uo.invitation_expires_at > now()
