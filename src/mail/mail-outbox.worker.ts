@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.js';
+import { CoalescedRounds } from '../common/coalesced-rounds.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import {
   acceptUrlFor,
@@ -55,9 +56,12 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
   private readonly logger = new Logger('MailOutbox');
   private readonly options: AppConfig['mailWorker'];
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
   private stopped = true;
+  private readonly rounds = new CoalescedRounds(
+    () => this.drain(),
+    (error: unknown) => this.logger.warn(`Mail round failed: ${describeFailure(error)}`),
+    () => this.stopped,
+  );
 
   constructor(
     private readonly dataSource: DataSource,
@@ -93,35 +97,18 @@ export class MailOutboxWorker implements OnApplicationBootstrap, OnModuleDestroy
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    await this.rounds.idle();
     this.transport.close();
   }
 
   /** Delivers due mails now (coalesced: a kick during a round schedules one more round). */
   kick(): void {
-    if (this.stopped) {
-      return;
-    }
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.again = false;
-    this.running = this.drain()
-      .catch((error: unknown) => this.logger.warn(`Mail round failed: ${describeFailure(error)}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.kick();
-        }
-      });
+    this.rounds.kick();
   }
 
   /** Resolves once the current round (if any) and the rounds it scheduled are done. */
-  async idle(): Promise<void> {
-    while (this.running) {
-      await this.running;
-    }
+  idle(): Promise<void> {
+    return this.rounds.idle();
   }
 
   private async drain(): Promise<void> {

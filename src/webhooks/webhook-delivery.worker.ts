@@ -3,6 +3,7 @@ import type { LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { Sql } from '../database/sql.js';
 import type { AppConfig } from '../config/config.js';
+import { CoalescedRounds } from '../common/coalesced-rounds.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EVENT_COLUMNS, toEvent, type EventRow } from '../events/event.mapper.js';
 import { retryDelayWithJitterMs } from './backoff.js';
@@ -51,9 +52,12 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   private readonly leaseMs: number;
   private readonly lookup?: LookupFunction;
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
   private stopped = true;
+  private readonly rounds = new CoalescedRounds(
+    () => this.drain(),
+    (error: unknown) => this.logger.warn(`Webhook round failed: ${describeAttemptFailure(error, 0)}`),
+    () => this.stopped,
+  );
   /** Whether any endpoint is enabled, as of the last round: without one, a wake-up is skipped. */
   private endpointsEnabled = true;
 
@@ -104,29 +108,12 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
 
   /** Delivers due deliveries now (coalesced: a kick during a round schedules one more round). */
   kick(): void {
-    if (this.stopped) {
-      return;
-    }
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.again = false;
-    this.running = this.drain()
-      .catch((error: unknown) => this.logger.warn(`Webhook round failed: ${describeAttemptFailure(error, 0)}`))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.kick();
-        }
-      });
+    this.rounds.kick();
   }
 
   /** Resolves once the current round (if any) and the rounds it scheduled are done. */
-  async idle(): Promise<void> {
-    while (this.running) {
-      await this.running;
-    }
+  idle(): Promise<void> {
+    return this.rounds.idle();
   }
 
   private async drain(): Promise<void> {
