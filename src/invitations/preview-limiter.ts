@@ -2,9 +2,9 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext, type HttpE
 import type { Request } from 'express';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { RATE_LIMIT_STORE, RATE_LIMIT_WINDOW_MS } from '../rate-limit/rate-limit.constants.js';
+import { hitAddress } from '../rate-limit/address-limit.js';
+import { RATE_LIMIT_STORE } from '../rate-limit/rate-limit.constants.js';
 import type { RateLimitStore } from '../rate-limit/rate-limit.store.js';
-import { tooManyRequests } from '../rate-limit/too-many-requests.js';
 
 /**
  * Counts invitation look-ups by token (the preview route and the accept page) per client
@@ -25,13 +25,12 @@ export class PreviewLimiter {
     if (!limits.enabled) {
       return undefined;
     }
-    const window = await this.store.hit(
-      `invitation-preview:ip:${req.ip ?? 'unknown'}`,
-      RATE_LIMIT_WINDOW_MS,
-      limits.previewPerMinute,
-      0,
-    );
-    return window.blockedSeconds > 0 ? tooManyRequests(window.blockedSeconds, 'invitation look-ups') : undefined;
+    return hitAddress(this.store, req, {
+      name: 'invitation-preview',
+      perMinute: limits.previewPerMinute,
+      blockMs: 0,
+      what: 'invitation look-ups',
+    });
   }
 }
 

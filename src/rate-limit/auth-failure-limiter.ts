@@ -2,9 +2,9 @@ import { Inject, Injectable, type HttpException } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { RATE_LIMIT_STORE, RATE_LIMIT_WINDOW_MS } from './rate-limit.constants.js';
+import { hitAddress } from './address-limit.js';
+import { RATE_LIMIT_STORE } from './rate-limit.constants.js';
 import type { RateLimitStore } from './rate-limit.store.js';
-import { tooManyRequests } from './too-many-requests.js';
 
 /**
  * Counts failed authentications per client IP; past the limit that IP's failures answer 429
@@ -23,12 +23,11 @@ export class AuthFailureLimiter {
     if (!limits.enabled) {
       return undefined;
     }
-    const window = await this.store.hit(
-      `auth-failure:ip:${req.ip ?? 'unknown'}`,
-      RATE_LIMIT_WINDOW_MS,
-      limits.authFailuresPerMinute,
-      limits.authFailureBlockSeconds * 1000,
-    );
-    return window.blockedSeconds > 0 ? tooManyRequests(window.blockedSeconds, 'failed authentications') : undefined;
+    return hitAddress(this.store, req, {
+      name: 'auth-failure',
+      perMinute: limits.authFailuresPerMinute,
+      blockMs: limits.authFailureBlockSeconds * 1000,
+      what: 'failed authentications',
+    });
   }
 }
