@@ -205,6 +205,24 @@ const INVITE_POLICY_SQL = (limits: string, email: string, adding: string) =>
   `${seatsFreeSql(limits, adding)} AND ${pendingFreeSql(limits, adding)} AND ${emailDomainAllowedSql(limits, email)}`;
 
 /**
+ * The `audit` CTE of an invite (single or bulk): the rows of INVITE_AUDIT_EVENTS over the
+ * `expired` and `membership` CTEs, in the organization of `single`, retired ones before the
+ * invitation that replaces them (an older row has a smaller id).
+ */
+const INVITE_AUDIT_CTE = (inviter: string, sessionHash: string, requestId: string) => `
+  audit AS (
+    INSERT INTO audit_events
+      (action, actor_user_id, actor_session_hash, organization_id, target_user_id, membership_id, before, after,
+       request_id)
+    SELECT e.action, ${inviter}::bigint, ${sessionHash}::text, s.organization_id, e.user_id, e.membership_id,
+           e.before, e.after, NULLIF(${requestId}::text, '')
+      FROM (${INVITE_AUDIT_EVENTS('expired', 'membership')}
+      ) e, single s
+     ORDER BY e.membership_id, e.seq
+    RETURNING id
+  )`;
+
+/**
  * The whole invite as one statement, so one round trip and no explicit transaction: a single
  * statement is atomic, and every step below commits or rolls back with it (a round trip saved
  * is worth ~8–10 % of the invite's throughput; see docs/decisions).
@@ -283,17 +301,7 @@ export const INVITE_STATEMENT: Statement = {
       FROM membership m, invitee i, target t
      WHERE $14::boolean
     RETURNING id
-  ), audit AS (
-    INSERT INTO audit_events
-      (action, actor_user_id, actor_session_hash, organization_id, target_user_id, membership_id, before, after,
-       request_id)
-    SELECT e.action, $6::bigint, $11::text, t.organization_id, i.id, e.membership_id, e.before, e.after,
-           NULLIF($12::text, '')
-      FROM (${INVITE_AUDIT_EVENTS('expired', 'membership')}
-      ) e, invitee i, target t
-     ORDER BY e.seq
-    RETURNING id
-  )
+  ), ${INVITE_AUDIT_CTE('$6', '$11', '$12')}
   SELECT s.organization_id AS granter_organization_id, s.scope AS granter_scope,
          s.permissions AS granter_permissions,
          ${grantCeilingSql('s', '$3::smallint', '$4::jsonb')} AS within_ceiling,
@@ -392,17 +400,7 @@ export const BULK_INVITE_STATEMENT: Statement = {
      WHERE $13::boolean
      ORDER BY mt.idx
     RETURNING id
-  ), audit AS (
-    INSERT INTO audit_events
-      (action, actor_user_id, actor_session_hash, organization_id, target_user_id, membership_id, before, after,
-       request_id)
-    SELECT e.action, $10::bigint, $14::text, s.organization_id, e.user_id, e.membership_id, e.before, e.after,
-           NULLIF($15::text, '')
-      FROM (${INVITE_AUDIT_EVENTS('expired', 'membership')}
-      ) e, single s
-     ORDER BY e.membership_id, e.seq
-    RETURNING id
-  )
+  ), ${INVITE_AUDIT_CTE('$10', '$14', '$15')}
   SELECT it.idx, s.organization_id AS granter_organization_id, s.scope AS granter_scope,
          s.permissions AS granter_permissions, COALESCE(j.within_ceiling, false) AS within_ceiling,
          COALESCE(j.domain_allowed, false) AS domain_allowed,
