@@ -74,6 +74,7 @@ run_instance() {
   # instance stops accepting connections, HAProxy sends it nothing new.
   PORT=$port HOST=127.0.0.1 \
     DATABASE_URL="postgres://$PG_USER@127.0.0.1:$PGBOUNCER_PORT/$PG_DATABASE" \
+    DB_PREPARED_STATEMENTS=false \
     REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379} \
     TRUST_PROXY=${TRUST_PROXY:-loopback} \
     SHUTDOWN_READINESS_DELAY_MS=${SHUTDOWN_READINESS_DELAY_MS:-2000} \

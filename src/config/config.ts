@@ -66,6 +66,7 @@ const databaseShape = {
   DB_QUERY_TIMEOUT_MS: int(5000, 1),
   DB_STATEMENT_TIMEOUT_MS: int(5000, 1),
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(10000, 1),
+  DB_PREPARED_STATEMENTS: bool(true),
 };
 
 const DEV_INVITATION_ACCEPT_URL = 'http://localhost:3000/invitations/accept?token={token}';
@@ -170,6 +171,7 @@ function databaseConfig(e: z.output<z.ZodObject<typeof databaseShape>>) {
     queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     idleInTransactionTimeoutMs: e.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    preparedStatements: e.DB_PREPARED_STATEMENTS,
   };
 }
 

@@ -61,7 +61,14 @@ export class DatabaseModule {
       module: DatabaseModule,
       // Sql, the one way to run statements, is for every feature module.
       global: true,
-      providers: [Sql],
+      providers: [
+        {
+          provide: Sql,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) =>
+            new Sql(dataSource, { preparedStatements: config.database.preparedStatements }),
+        },
+      ],
       imports: [
         targetModule,
         TypeOrmModule.forRootAsync({

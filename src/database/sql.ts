@@ -58,18 +58,30 @@ export async function retryRead<T>(read: () => Promise<T>): Promise<T> {
   return read();
 }
 
+export interface SqlOptions {
+  /**
+   * Run each named {@link Statement} on the pool as a server-side prepared statement (parsed
+   * and planned once per connection). Off behind a PgBouncer in transaction mode older than
+   * 1.21, which may hand each transaction another server connection.
+   */
+  preparedStatements: boolean;
+}
+
 /**
  * The one way the service runs SQL: single statements on the pool, reads retried on a broken
  * connection, and READ COMMITTED transactions retried on deadlock or serialization failure.
  * Errors are the driver's own; `pg-error.ts` decodes them.
  *
- * Statements are sent unnamed (no server-side prepared statements), so nothing depends on a
- * server session outliving one transaction: a transaction-pooling PgBouncer may hand each
- * transaction another server connection.
+ * A named {@link Statement} run on the pool is prepared once per connection (see
+ * docs/decisions/0011-prepared-statements.md: planning the invite statement cost more than
+ * running it); plain strings and statements inside a transaction are sent unnamed.
  */
 @Injectable()
 export class Sql implements Queryable {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: SqlOptions = { preparedStatements: true },
+  ) {}
 
   /** One statement on a pooled connection (atomic on its own). */
   async query<T>(sql: SqlText, values: readonly unknown[] = []): Promise<T[]> {
@@ -86,7 +98,10 @@ export class Sql implements Queryable {
     };
     client.on('error', onError);
     try {
-      const result = await client.query({ text, values: [...values] });
+      const prepared = this.options.preparedStatements && typeof sql !== 'string';
+      const result = await client.query(
+        prepared ? { name: sql.name, text, values: [...values] } : { text, values: [...values] },
+      );
       return result.rows as T[];
     } finally {
       client.off('error', onError);
