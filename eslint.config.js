@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'node_modules/', 'var/', 'coverage/', 'test-artifacts/', 'eslint.config.js', 'jest.config.js', 'jest.reliability.config.js', 'test/reliability/figures-reporter.js'] },
+  { ignores: ['dist/', 'dist-bench/', 'node_modules/', 'var/', 'coverage/', 'test-artifacts/', 'eslint.config.js', 'jest.config.js', 'jest.reliability.config.js', 'test/reliability/figures-reporter.js', 'test/generated/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

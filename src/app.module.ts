@@ -13,6 +13,7 @@ import { InvitationsModule } from './invitations/invitations.module.js';
 import { MembershipsModule } from './memberships/memberships.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
+import { RolesModule } from './roles/roles.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RegistrationsModule } from './registrations/registrations.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
         EventsModule,
         WebhooksModule,
         OrganizationsModule,
+        RolesModule,
       ],
     };
   }

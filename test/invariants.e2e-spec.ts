@@ -109,6 +109,12 @@ const NOT_MEMBERSHIP_WRITES: Record<string, string> = {
   restoreBoOrganization: 'an organization (its memberships grant again as they were)',
   updateBoOrganizationPolicy: "an organization's limits and domains",
   updatePolicyUserOrganization: "an organization's allowed email domains",
+  createRoleUserOrganization: 'a role (a preset: memberships copy it only when a grant names it)',
+  updateRoleUserOrganization: 'a role (memberships made from it keep what they got)',
+  deleteRoleUserOrganization: 'a role (memberships made from it keep what they got)',
+  createBoOrganizationRole: 'a role (a preset: memberships copy it only when a grant names it)',
+  updateBoOrganizationRole: 'a role (memberships made from it keep what they got)',
+  deleteBoOrganizationRole: 'a role (memberships made from it keep what they got)',
 };
 
 /** Every operation that writes a membership × every invariant. */

@@ -582,7 +582,12 @@ describe('invitations: the invite routes', () => {
       const seed = op('/users-organizations/v1/rs/na/{userId}/invite', 'post');
       expect(seed.requestBody.content['application/json'].examples.seed.value).toEqual(SEED_BODY);
       const schema = doc.components.schemas.CreateInviteUserOrganizationDto;
-      expect(schema.required.sort()).toEqual(['email', 'permissions', 'scope']);
+      // scope + permissions, or a roleKey in their place: one style or the other, never both
+      expect(schema.required).toEqual(['email']);
+      expect(schema.allOf).toEqual([
+        { not: { required: ['roleKey'], anyOf: [{ required: ['scope'] }, { required: ['permissions'] }] } },
+        { anyOf: [{ required: ['roleKey'] }, { required: ['scope', 'permissions'] }] },
+      ]);
       expect(schema.properties.email).toMatchObject({
         maxLength: 250,
         pattern: String.raw`^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`,

@@ -364,6 +364,7 @@ describe('membership management', () => {
         before: {
           scope: 2,
           permissions: { group: 0, read: [1], manage: [] },
+          roleKey: null,
           professionId: null,
           status: 'active',
           deletedAt: null,
@@ -371,6 +372,7 @@ describe('membership management', () => {
         after: {
           scope: 1,
           permissions: { group: 2, read: [1, 2], manage: [2] },
+          roleKey: null,
           professionId: 12,
           status: 'active',
           deletedAt: null,

@@ -91,6 +91,7 @@ describe('registrations (createRegisterUserOrganization, restore)', () => {
           after: {
             scope: 2,
             permissions: { group: 3, read: [4], manage: [] },
+            roleKey: null,
             professionId: null,
             status: 'active',
             deletedAt: null,

@@ -3,6 +3,7 @@ import { ModulesContainer } from '@nestjs/core';
 import { ApiProperty, type OpenAPIObject } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
+import { INSTEAD_OF, insteadOfSchema } from './instead-of.decorator.js';
 import { minPropertiesOf } from './min-properties.decorator.js';
 
 /*
@@ -140,7 +141,8 @@ export function documentValidationRules(app: INestApplication): Set<DtoClass> {
 
 /**
  * After: what the global ValidationPipe enforces on every validated class (no unknown fields:
- * `whitelist` + `forbidNonWhitelisted`), and each class's `@MinProperties`.
+ * `whitelist` + `forbidNonWhitelisted`), each class's `@MinProperties`, and its `@InsteadOf`
+ * fields (one style of body or the other).
  */
 export function closeValidatedSchemas(document: OpenAPIObject, types: Set<DtoClass>): void {
   const schemas = document.components?.schemas ?? {};
@@ -153,6 +155,15 @@ export function closeValidatedSchemas(document: OpenAPIObject, types: Set<DtoCla
     const min = minPropertiesOf(dto);
     if (min !== undefined) {
       schema.minProperties = min;
+    }
+    const alternatives = rulesOf(dto)
+      .filter((rule) => rule.name === INSTEAD_OF)
+      .flatMap((rule) => {
+        const [fields, required] = rule.constraints as [string[], boolean];
+        return insteadOfSchema(rule.propertyName, fields, required);
+      });
+    if (alternatives.length > 0) {
+      schema.allOf = alternatives;
     }
   }
 }

@@ -52,7 +52,7 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
     .addServer(config.http.prefix ? `/${config.http.prefix}` : '/', 'This instance')
     .addTag('invitations', 'Invite people by email; the invitee accepts or declines')
     .addTag('members', "An organization's admins manage its memberships and invitations; members leave")
-    .addTag('organizations', "A user's own organizations; an organization's limits and allowed email domains")
+    .addTag('organizations', "A user's own organizations; an organization's roles, limits and allowed email domains")
     .addTag('backoffice', 'Backoffice staff: register users, manage any membership, read the audit trail')
     .addTag('health', 'Liveness and readiness probes (no credentials)')
     .addBearerAuth(

@@ -4,6 +4,7 @@ import { IdempotencyKey } from '../idempotency/idempotency-key.entity.js';
 import { MailOutbox } from '../mail/mail-outbox.entity.js';
 import { UserOrganization } from '../memberships/user-organization.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
+import { OrganizationRole } from '../roles/organization-role.entity.js';
 import { User } from '../users/user.entity.js';
 import { WebhookDelivery } from '../webhooks/webhook-delivery.entity.js';
 import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity.js';
@@ -12,6 +13,7 @@ import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity.js';
 export const ENTITIES = [
   User,
   Organization,
+  OrganizationRole,
   UserOrganization,
   Session,
   MailOutbox,

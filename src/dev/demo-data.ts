@@ -47,7 +47,7 @@ export async function seedDemoData(dataSource: DataSource): Promise<DemoData> {
       organizationId = Number(rows[0].id);
     }
     const member = (userId: number, scope: Scope, permissions: Permissions) =>
-      memberships.register(m, userId, organizationId, { scope, permissions }, { ifAbsent: true });
+      memberships.register(m, userId, organizationId, { scope, permissions, roleKey: null }, { ifAbsent: true });
     await member(adminId, Scope.ADMIN, { group: 0, read: [1, 2, 3], manage: [1, 2, 3] });
     await member(memberId, Scope.MEMBER, { group: 0, read: [1], manage: [] });
     return { organizationId, adminId, memberId, backofficeId, created: existing.length === 0 };

@@ -16,9 +16,13 @@ export const EVENT_TYPES = [
   'membership.left',
   'membership.restored',
   'organization.created',
-  'organization.updated',
+  'organization.renamed',
+  'organization.policy_updated',
   'organization.deleted',
   'organization.restored',
+  'role.created',
+  'role.updated',
+  'role.deleted',
 ] as const;
 
 /** Subscribes an endpoint to every event type, present and future. */

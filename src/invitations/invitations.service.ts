@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   ConflictException,
   ForbiddenException,
   GoneException,
@@ -23,7 +24,9 @@ import { MailOutboxWorker } from '../mail/mail-outbox.worker.js';
 import { MailSecretBox, newOutboxId } from '../mail/mail-secret-box.js';
 import { sessionHash } from '../audit/session-hash.js';
 import type { MembershipResponseDto } from '../memberships/dto/membership-data.dto.js';
-import { DEFAULT_PERMISSIONS, Scope, type Permissions } from '../memberships/membership.constants.js';
+import type { Permissions, Scope } from '../memberships/membership.constants.js';
+import type { MembershipGrant } from '../memberships/membership.rules.js';
+import { builtInGrant, fieldGrant, RolePresets, unknownRole } from '../roles/role-presets.js';
 import { invitationSnapshot, toMembershipData } from '../memberships/membership.mapper.js';
 import {
   MembershipRepository,
@@ -63,10 +66,8 @@ import { hashInvitationToken, newInvitationToken } from './invitation-token.js';
 import { maskEmail } from './mask-email.js';
 import { ResendLimitedException } from './resend-limited.exception.js';
 
-interface InviteCommand {
+interface InviteCommand extends MembershipGrant {
   email: string;
-  scope: Scope;
-  permissions: Permissions;
   professionId: number | null;
   /** The organizationId the caller asked for, if any (else resolved by the admin policy). */
   organizationId?: number;
@@ -101,6 +102,7 @@ export class InvitationsService {
     private readonly mail: MailOutboxWorker,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly roles: RolePresets,
   ) {}
 
   /**
@@ -131,16 +133,13 @@ export class InvitationsService {
     sendEmail = true,
   ): Promise<InviteUserOrganizationResponseDto> {
     this.policy.assertCaller(auth, pathUserId);
+    // a role is one of the organization's: which one must be known before it can be read
+    const organization =
+      body.roleKey === undefined ? organizationId : await this.policy.resolveAdminOrganization(auth, organizationId);
+    const grant = body.roleKey === undefined ? fieldGrant(body) : await this.roles.resolve(organization!, body.roleKey);
     const { membership, link } = await this.invite(
       auth,
-      {
-        email: body.email,
-        scope: body.scope,
-        permissions: { group: body.permissions.group, read: body.permissions.read, manage: body.permissions.manage },
-        professionId: body.professionId ?? null,
-        organizationId,
-        sendEmail,
-      },
+      { email: body.email, ...grant, professionId: body.professionId ?? null, organizationId: organization, sendEmail },
       requestId,
     );
     const answer: InviteUserOrganizationResponseDto = { data: toMembershipData(membership) };
@@ -153,13 +152,13 @@ export class InvitationsService {
     requestId: string,
     sendEmail = true,
   ): Promise<InviteUserResponseDto> {
-    const scope = body.roleId === '1' || body.roleId === 'admin' ? Scope.ADMIN : Scope.MEMBER;
+    // route 3's roleId names the two built-in roles
+    const roleKey = body.roleId === '1' || body.roleId === 'admin' ? 'admin' : 'member';
     const { membership, inviteeEmail, link } = await this.invite(
       auth,
       {
         email: body.email,
-        scope,
-        permissions: DEFAULT_PERMISSIONS,
+        ...builtInGrant(roleKey),
         professionId: null,
         organizationId: body.organizationId === undefined ? undefined : parseId(body.organizationId),
         sendEmail,
@@ -202,6 +201,7 @@ export class InvitationsService {
         organizationId: requested ?? null,
         scope: cmd.scope,
         permissions: cmd.permissions,
+        roleKey: cmd.roleKey,
         professionId: cmd.professionId,
         inviterId: auth.userId,
         tokenHash: hash,
@@ -294,6 +294,26 @@ export class InvitationsService {
     const items: BulkInviteItem[] = [];
     const tokens = new Map<number, string>();
     const seen = new Set<string>();
+    // role keys are the organization's: it is resolved once, and each key read once
+    let roleOrganization: Promise<number> | undefined;
+    const roleGrants = new Map<string, Promise<MembershipGrant | undefined>>();
+    const roleGrant = (key: string) => {
+      roleOrganization ??= this.policy.resolveAdminOrganization(auth, organizationId);
+      if (!roleGrants.has(key)) {
+        roleGrants.set(
+          key,
+          roleOrganization.then((org) =>
+            this.roles.resolve(org, key).catch((error: unknown) => {
+              if (error instanceof BadRequestException) {
+                return undefined;
+              }
+              throw error;
+            }),
+          ),
+        );
+      }
+      return roleGrants.get(key)!;
+    };
     for (const [index, raw] of body.invitations.entries()) {
       const email =
         typeof (raw as { email?: unknown } | null)?.email === 'string' ? (raw as { email: string }).email : null;
@@ -320,16 +340,21 @@ export class InvitationsService {
         };
         continue;
       }
+      const item = checked.value;
+      const grant = item.roleKey === undefined ? fieldGrant(item) : await roleGrant(item.roleKey);
+      if (!grant) {
+        const refusal = unknownRole(item.roleKey!, `invitations[${index}].roleKey`).getResponse() as object;
+        results[index] = { index, email, status: 400, ...refusal };
+        continue;
+      }
       seen.add(key);
       const { token, hash } = newInvitationToken();
       const outboxId = newOutboxId();
       tokens.set(index, token);
-      const item = checked.value;
       items.push({
         index,
         email: item.email,
-        scope: item.scope,
-        permissions: { group: item.permissions.group, read: item.permissions.read, manage: item.permissions.manage },
+        ...grant,
         professionId: item.professionId ?? null,
         tokenHash: hash,
         sealedToken: sendEmail ? this.secrets.seal(token, { outboxId, recipient: item.email }) : '',

@@ -27,3 +27,8 @@ export interface Permissions {
 }
 
 export const DEFAULT_PERMISSIONS: Permissions = { group: 0, read: [], manage: [] };
+
+/** Exactly the three fields, whatever object carried them. */
+export function normalizePermissions(p: Permissions): Permissions {
+  return { group: p.group, read: [...p.read], manage: [...p.manage] };
+}

@@ -24,6 +24,7 @@ export function membershipSnapshot(row: Membership): Record<string, unknown> {
   return {
     scope: row.scope,
     permissions: row.permissions,
+    roleKey: row.roleKey,
     professionId: row.professionId === null ? null : Number(row.professionId),
     status: row.status,
     deletedAt: row.deletedAt ? new Date(row.deletedAt).toISOString() : null,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor, pageOf } from '../common/cursor.js';
 import { Sql, type Queryable, type Statement } from '../database/sql.js';
 import { Scope, type MembershipEndReason, type Permissions } from './membership.constants.js';
+import type { MembershipGrant } from './membership.rules.js';
 import {
   membershipColumns,
   rowToMembership,
@@ -69,6 +70,8 @@ export interface InviteParams {
   organizationId: number | null;
   scope: Scope;
   permissions: Permissions;
+  /** The role the grant was copied from; null for a grant given field by field. */
+  roleKey: string | null;
   professionId: number | null;
   inviterId: number;
   tokenHash: string;
@@ -266,6 +269,7 @@ export const INVITE_STATEMENT: Statement = {
     'requestId',
     'outboxId',
     'sendEmail',
+    'roleKey',
   ],
   text: `
   WITH ${INVITER_ADMIN_CTE('$6', '$2')}, limits AS (${organizationLimitsSql('SELECT organization_id FROM single')}
@@ -289,9 +293,9 @@ export const INVITE_STATEMENT: Statement = {
   ), membership AS (
     INSERT INTO user_organizations
       (user_id, organization_id, scope, permissions, profession_id, status, invited_by,
-       invitation_token_hash, invitation_expires_at)
+       invitation_token_hash, invitation_expires_at, role_key)
     SELECT invitee.id, target.organization_id, $3::smallint, $4::jsonb, $5::bigint, 'invited', $6::bigint,
-           $7::text, now() + $8::float8 * interval '1 second'
+           $7::text, now() + $8::float8 * interval '1 second', $15::varchar
       FROM invitee, target
      WHERE (SELECT count(*) FROM expired) >= 0
     RETURNING ${membershipColumns()}
@@ -344,13 +348,14 @@ export const BULK_INVITE_STATEMENT: Statement = {
     'sendEmail',
     'sessionHash',
     'requestId',
+    'roleKeys',
   ],
   text: `
   WITH ${INVITER_ADMIN_CTE('$10', '$9')}, item AS (
     SELECT i.*
       FROM unnest($1::int[], $2::text[], $3::smallint[], $4::jsonb[], $5::bigint[], $6::text[], $7::text[],
-                  $8::uuid[])
-        AS i(idx, email, scope, permissions, profession_id, token_hash, sealed_token, outbox_id)
+                  $8::uuid[], $16::varchar[])
+        AS i(idx, email, scope, permissions, profession_id, token_hash, sealed_token, outbox_id, role_key)
   ), limits AS (${organizationLimitsSql('SELECT organization_id FROM single')}
   ), judged AS (
     SELECT item.*, ${grantCeilingSql('single', 'item.scope', 'item.permissions')} AS within_ceiling,
@@ -363,7 +368,8 @@ export const BULK_INVITE_STATEMENT: Statement = {
       FROM judged
      WHERE judged.within_ceiling AND judged.domain_allowed
   ), allowed AS (
-    SELECT r.idx, r.email, r.scope, r.permissions, r.profession_id, r.token_hash, r.sealed_token, r.outbox_id
+    SELECT r.idx, r.email, r.scope, r.permissions, r.profession_id, r.token_hash, r.sealed_token, r.outbox_id,
+           r.role_key
       FROM ranked r, limits
      WHERE ${INVITE_POLICY_SQL('limits', 'r.email', 'r.seat_rank')}
   ), invitee AS (
@@ -385,9 +391,9 @@ export const BULK_INVITE_STATEMENT: Statement = {
   ), membership AS (
     INSERT INTO user_organizations
       (user_id, organization_id, scope, permissions, profession_id, status, invited_by,
-       invitation_token_hash, invitation_expires_at)
+       invitation_token_hash, invitation_expires_at, role_key)
     SELECT mt.user_id, s.organization_id, mt.scope, mt.permissions, mt.profession_id, 'invited', $10::bigint,
-           mt.token_hash, now() + $11::float8 * interval '1 second'
+           mt.token_hash, now() + $11::float8 * interval '1 second', mt.role_key
       FROM matched mt, single s
      WHERE (SELECT count(*) FROM expired) >= 0
      ORDER BY mt.idx
@@ -430,6 +436,7 @@ export interface BulkInviteItem {
   email: string;
   scope: Scope;
   permissions: Permissions;
+  roleKey: string | null;
   professionId: number | null;
   tokenHash: string;
   sealedToken: string;
@@ -620,6 +627,7 @@ export class MembershipRepository {
       params.requestId,
       params.outboxId,
       params.sendEmail,
+      params.roleKey,
     ]);
     const row = rows[0];
     if (!row) {
@@ -646,7 +654,7 @@ export class MembershipRepository {
     items: BulkInviteItem[],
     params: Omit<
       InviteParams,
-      'email' | 'scope' | 'permissions' | 'professionId' | 'tokenHash' | 'sealedToken' | 'outboxId'
+      'email' | 'scope' | 'permissions' | 'roleKey' | 'professionId' | 'tokenHash' | 'sealedToken' | 'outboxId'
     > & {
       sendEmail: boolean;
     },
@@ -667,6 +675,7 @@ export class MembershipRepository {
       params.sendEmail,
       params.sessionHash,
       params.requestId,
+      items.map((i) => i.roleKey),
     ]);
     if (rows.length === 0) {
       return undefined;
@@ -991,14 +1000,15 @@ export class MembershipRepository {
     tx: Queryable,
     id: number,
     ifMatch: number[] | undefined,
-    change: { scope: Scope; permissions: Permissions; professionId: number | null },
+    change: MembershipGrant & { professionId: number | null },
   ): Promise<Membership | undefined> {
     const rows = await tx.query<MembershipRow>(
       `UPDATE user_organizations
-          SET scope = $3, permissions = $4::jsonb, profession_id = $5, version = version + 1, updated_at = now()
+          SET scope = $3, permissions = $4::jsonb, profession_id = $5, role_key = $6,
+              version = version + 1, updated_at = now()
         WHERE id = $1 AND ($2::int[] IS NULL OR version = ANY($2::int[]))
         RETURNING ${membershipColumns()}`,
-      [id, ifMatch ?? null, change.scope, JSON.stringify(change.permissions), change.professionId],
+      [id, ifMatch ?? null, change.scope, JSON.stringify(change.permissions), change.professionId, change.roleKey],
     );
     return rows[0] && rowToMembership(rows[0]);
   }
@@ -1036,17 +1046,17 @@ export class MembershipRepository {
     tx: Queryable,
     userId: number,
     organizationId: number,
-    grant: { scope: Scope; permissions: Permissions },
+    grant: MembershipGrant,
     options: { ifAbsent?: boolean } = {},
   ): Promise<Membership | undefined> {
     const rows = await tx.query<MembershipRow>(
-      `INSERT INTO user_organizations (user_id, organization_id, scope, permissions, status)
-       SELECT u.id, o.id, $3, $4::jsonb, 'active'
+      `INSERT INTO user_organizations (user_id, organization_id, scope, permissions, status, role_key)
+       SELECT u.id, o.id, $3, $4::jsonb, 'active', $5
          FROM users u CROSS JOIN organizations o
         WHERE u.id = $1 AND u.deleted_at IS NULL AND o.id = $2 AND o.deleted_at IS NULL
        ${options.ifAbsent ? 'ON CONFLICT (user_id, organization_id) WHERE deleted_at IS NULL DO NOTHING' : ''}
        RETURNING ${membershipColumns()}`,
-      [userId, organizationId, grant.scope, JSON.stringify(grant.permissions)],
+      [userId, organizationId, grant.scope, JSON.stringify(grant.permissions), grant.roleKey],
     );
     return rows[0] && rowToMembership(rows[0]);
   }
@@ -1076,14 +1086,14 @@ export class MembershipRepository {
   }
 
   /** Brings an ended membership back with the given grant (23505 when another is live). */
-  async restore(tx: Queryable, id: number, grant: { scope: Scope; permissions: Permissions }): Promise<Membership> {
+  async restore(tx: Queryable, id: number, grant: MembershipGrant): Promise<Membership> {
     const rows = await tx.query<MembershipRow>(
       `UPDATE user_organizations
           SET deleted_at = NULL, end_reason = NULL, ended_by = NULL,
-              scope = $2, permissions = $3::jsonb, version = version + 1, updated_at = now()
+              scope = $2, permissions = $3::jsonb, role_key = $4, version = version + 1, updated_at = now()
         WHERE id = $1
         RETURNING ${membershipColumns()}`,
-      [id, grant.scope, JSON.stringify(grant.permissions)],
+      [id, grant.scope, JSON.stringify(grant.permissions), grant.roleKey],
     );
     return rowToMembership(rows[0]);
   }

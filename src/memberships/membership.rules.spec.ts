@@ -212,7 +212,12 @@ describe('samePermissions and changesNothing', () => {
     expect(samePermissions(p(0, [1], []), p(0, [], [1]))).toBe(false);
   });
 
-  const before = { scope: Scope.MEMBER, permissions: p(0, [1, 2], [2]), professionId: 4 as number | null };
+  const before = {
+    scope: Scope.MEMBER,
+    permissions: p(0, [1, 2], [2]),
+    roleKey: 'support' as string | null,
+    professionId: 4 as number | null,
+  };
   it.each([
     [
       'the same grant, permissions reordered with repeats',
@@ -224,6 +229,8 @@ describe('samePermissions and changesNothing', () => {
     ['another group', false, { ...before, permissions: p(1, [1, 2], [2]) }],
     ['another profession', false, { ...before, professionId: 5 }],
     ['the profession cleared', false, { ...before, professionId: null }],
+    ['the same grant, no longer from its role', false, { ...before, roleKey: null }],
+    ['the same grant, from another role', false, { ...before, roleKey: 'billing' }],
   ] as const)('changesNothing: %s → %s', (_what, expected, after) => {
     expect(changesNothing(before, after)).toBe(expected);
   });

@@ -27,6 +27,11 @@ export interface Grant {
   permissions: Permissions;
 }
 
+/** A grant as a membership keeps it: with the key of the role it was copied from (null: none). */
+export interface MembershipGrant extends Grant {
+  roleKey: string | null;
+}
+
 /** What a grant asks beyond its granter; empty when none. */
 export interface CeilingExcess {
   scope: boolean;
@@ -207,14 +212,15 @@ export function samePermissions(a: Permissions, b: Permissions): boolean {
   return a.group === b.group && sameSet(a.read, b.read) && sameSet(a.manage, b.manage);
 }
 
-/** A change that leaves scope, permissions and profession as they are is not a change. */
+/** A change that leaves scope, permissions, role key and profession as they are is not a change. */
 export function changesNothing(
-  before: Grant & { professionId: number | null },
-  after: Grant & { professionId: number | null },
+  before: MembershipGrant & { professionId: number | null },
+  after: MembershipGrant & { professionId: number | null },
 ): boolean {
   return (
     before.scope === after.scope &&
     samePermissions(before.permissions, after.permissions) &&
+    before.roleKey === after.roleKey &&
     before.professionId === after.professionId
   );
 }

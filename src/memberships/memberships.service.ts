@@ -16,7 +16,7 @@ import type { MemberDto } from './dto/member.dto.js';
 import type { RestoreMembershipDto } from './dto/restore-membership.dto.js';
 import type { UpdateMembershipDto } from './dto/update-membership.dto.js';
 import { etagOf } from './if-match.js';
-import type { Permissions } from './membership.constants.js';
+import { normalizePermissions } from './membership.constants.js';
 import { MembershipErrorCode } from './membership-error-codes.js';
 import { invitationSnapshot, membershipSnapshot, toMemberData } from './membership.mapper.js';
 import { MembershipRepository, type JoinedMembership, type LockedAdmin } from './membership.repository.js';
@@ -30,6 +30,7 @@ import {
   losesAdminAuthority,
 } from './membership.rules.js';
 import { notOrganizationAdmin, OrganizationAdminPolicy } from './organization-admin.policy.js';
+import { RolePresets } from '../roles/role-presets.js';
 
 /** Who is making a change, for the rules and the audit trail. */
 export interface MembershipActor {
@@ -55,11 +56,6 @@ const toResult = (row: Membership, names: Pick<JoinedMembership, 'email' | 'orga
   data: toMemberData(row, names),
   etag: etagOf(row.version),
 });
-
-/** Exactly the three fields, whatever object carried them. */
-export function normalizePermissions(p: Permissions): Permissions {
-  return { group: p.group, read: [...p.read], manage: [...p.manage] };
-}
 
 export function membershipNotFound(): NotFoundException {
   return new NotFoundException(
@@ -88,6 +84,7 @@ export class MembershipsService {
     private readonly memberships: MembershipRepository,
     private readonly policy: OrganizationAdminPolicy,
     private readonly audit: AuditService,
+    private readonly roles: RolePresets,
   ) {}
 
   // ---- reads -------------------------------------------------------------------------
@@ -185,17 +182,31 @@ export class MembershipsService {
     changes: UpdateMembershipDto,
     ifMatch: number[] | undefined,
   ): Promise<MemberResult> {
-    if (changes.scope === undefined && changes.permissions === undefined && changes.professionId === undefined) {
+    if (
+      changes.scope === undefined &&
+      changes.permissions === undefined &&
+      changes.roleKey === undefined &&
+      changes.professionId === undefined
+    ) {
       throw new BadRequestException(
-        errorBody('Give at least one of scope, permissions, professionId', MembershipErrorCode.NOTHING_TO_UPDATE),
+        errorBody(
+          'Give at least one of roleKey, scope, permissions, professionId',
+          MembershipErrorCode.NOTHING_TO_UPDATE,
+        ),
       );
     }
     return this.sql.transaction(async (tx) => {
       const { admins, target } = await this.lock(tx, actor, authority, organizationId, memberUserId);
       const before = target.membership;
+      const role =
+        changes.roleKey === undefined ? undefined : await this.roles.resolve(organizationId, changes.roleKey, tx);
+      const grantChanged = changes.scope !== undefined || changes.permissions !== undefined;
       const next = {
-        scope: changes.scope ?? before.scope,
-        permissions: changes.permissions ? normalizePermissions(changes.permissions) : before.permissions,
+        scope: role?.scope ?? changes.scope ?? before.scope,
+        permissions:
+          role?.permissions ?? (changes.permissions ? normalizePermissions(changes.permissions) : before.permissions),
+        // a grant given field by field is no longer the role's
+        roleKey: role ? role.roleKey : grantChanged ? null : before.roleKey,
         professionId: changes.professionId === undefined ? before.professionId : changes.professionId,
       };
       if (authority === 'admin') {
@@ -291,9 +302,11 @@ export class MembershipsService {
         if (verdict) {
           assertWithinPolicy(verdict);
         }
+        const regranted = dto.scope !== undefined || dto.permissions !== undefined;
         const after = await this.memberships.restore(tx, before.id, {
           scope: dto.scope ?? before.scope,
           permissions: dto.permissions ? normalizePermissions(dto.permissions) : before.permissions,
+          roleKey: regranted ? null : before.roleKey,
         });
         await this.audit.record(
           {

@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { AuditService } from '../audit/audit.service.js';
 import { errorBody } from '../common/error-body.js';
 import { isUniqueViolation } from '../database/pg-error.js';
-import { Sql } from '../database/sql.js';
+import { Sql, type Queryable } from '../database/sql.js';
 import type { MembershipDataDto } from '../memberships/dto/membership-data.dto.js';
 import { etagOf } from '../memberships/if-match.js';
 import { MembershipErrorCode } from '../memberships/membership-error-codes.js';
@@ -10,7 +10,8 @@ import { membershipSnapshot, toMembershipData } from '../memberships/membership.
 import { MembershipRepository } from '../memberships/membership.repository.js';
 import { LIVE_MEMBERSHIP_INDEX } from '../memberships/membership-row.js';
 import { assertWithinPolicy } from '../memberships/membership.rules.js';
-import { normalizePermissions, type MembershipActor } from '../memberships/memberships.service.js';
+import type { MembershipActor } from '../memberships/memberships.service.js';
+import { RolePresets } from '../roles/role-presets.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { RegisterUserOrganizationDto } from './dto/register-user-organization.dto.js';
 
@@ -27,6 +28,7 @@ export class RegistrationsService {
     private readonly memberships: MembershipRepository,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly roles: RolePresets,
   ) {}
 
   /**
@@ -47,17 +49,15 @@ export class RegistrationsService {
         if (verdict) {
           assertWithinPolicy(verdict);
         }
-        const membership = await this.memberships.register(tx, userId, organizationId, {
-          scope: dto.scope,
-          permissions: normalizePermissions(dto.permissions),
+        // an unknown organization has no custom roles either: say which is unknown first
+        const grant = await this.roles.grantOf(organizationId, dto, tx).catch(async (error: unknown) => {
+          await this.assertLive(tx, userId, organizationId);
+          throw error;
         });
+        const membership = await this.memberships.register(tx, userId, organizationId, grant);
         if (!membership) {
-          const live = await this.memberships.liveness(tx, userId, organizationId);
-          throw live.user !== true
-            ? new NotFoundException(errorBody('The user does not exist', MembershipErrorCode.USER_NOT_FOUND))
-            : new NotFoundException(
-                errorBody('The organization does not exist', MembershipErrorCode.ORGANIZATION_NOT_FOUND),
-              );
+          await this.assertLive(tx, userId, organizationId);
+          throw new Error('the registration inserted nothing for a live user and organization');
         }
         await this.audit.record(
           {
@@ -86,6 +86,19 @@ export class RegistrationsService {
         );
       }
       throw error;
+    }
+  }
+
+  /** 404 USER_NOT_FOUND or ORGANIZATION_NOT_FOUND unless both are live. */
+  private async assertLive(tx: Queryable, userId: number, organizationId: number): Promise<void> {
+    const live = await this.memberships.liveness(tx, userId, organizationId);
+    if (live.user !== true) {
+      throw new NotFoundException(errorBody('The user does not exist', MembershipErrorCode.USER_NOT_FOUND));
+    }
+    if (live.organization !== true) {
+      throw new NotFoundException(
+        errorBody('The organization does not exist', MembershipErrorCode.ORGANIZATION_NOT_FOUND),
+      );
     }
   }
 }

@@ -780,6 +780,102 @@ export interface paths {
         patch: operations["updatePolicyUserOrganization"];
         trace?: never;
     };
+    "/users-organizations/v1/rs/na/{userId}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my organization's roles
+         * @description For an organization's active ADMINs; the organization is resolved as for the invite route (`organizationId`, else the session's, else the only one the caller administers). A role is a preset: invite, bulk invite, register and member change take `roleKey` in place of `scope` + `permissions` and copy the role into the membership, which remembers the key. Changing or deleting a role later leaves memberships as they are. `admin` and `member` are built in.
+         */
+        get: operations["listRolesUserOrganization"];
+        put?: never;
+        /**
+         * Create a custom role
+         * @description For an organization's active ADMINs; the organization is resolved as for the invite route (`organizationId`, else the session's, else the only one the caller administers). The role may grant only what the caller holds (its scope or lower, its permission ids). Audited (`role.created`). A role is a preset: invite, bulk invite, register and member change take `roleKey` in place of `scope` + `permissions` and copy the role into the membership, which remembers the key. Changing or deleting a role later leaves memberships as they are. `admin` and `member` are built in.
+         */
+        post: operations["createRoleUserOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/rs/na/{userId}/roles/{roleKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a custom role
+         * @description For an organization's active ADMINs; the organization is resolved as for the invite route (`organizationId`, else the session's, else the only one the caller administers). A soft delete: memberships made from it keep their grant and key; the key may be used again. Audited (`role.deleted`).
+         */
+        delete: operations["deleteRoleUserOrganization"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a custom role
+         * @description For an organization's active ADMINs; the organization is resolved as for the invite route (`organizationId`, else the session's, else the only one the caller administers). A new scope or new permissions may grant only what the caller holds. Audited (`role.updated`). A role is a preset: invite, bulk invite, register and member change take `roleKey` in place of `scope` + `permissions` and copy the role into the membership, which remembers the key. Changing or deleting a role later leaves memberships as they are. `admin` and `member` are built in.
+         */
+        patch: operations["updateRoleUserOrganization"];
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/organizations/{organizationId}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an organization's roles
+         * @description A role is a preset: invite, bulk invite, register and member change take `roleKey` in place of `scope` + `permissions` and copy the role into the membership, which remembers the key. Changing or deleting a role later leaves memberships as they are. `admin` and `member` are built in.
+         */
+        get: operations["listBoOrganizationRoles"];
+        put?: never;
+        /**
+         * Create a custom role in an organization
+         * @description Audited (`role.created`). A role is a preset: invite, bulk invite, register and member change take `roleKey` in place of `scope` + `permissions` and copy the role into the membership, which remembers the key. Changing or deleting a role later leaves memberships as they are. `admin` and `member` are built in.
+         */
+        post: operations["createBoOrganizationRole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users-organizations/v1/bo/organizations/{organizationId}/roles/{roleKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an organization's custom role
+         * @description A soft delete: memberships made from it keep their grant and key. Audited (`role.deleted`).
+         */
+        delete: operations["deleteBoOrganizationRole"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an organization's custom role
+         * @description Audited (`role.updated`). A role is a preset: invite, bulk invite, register and member change take `roleKey` in place of `scope` + `permissions` and copy the role into the membership, which remembers the key. Changing or deleting a role later leaves memberships as they are. `admin` and `member` are built in.
+         */
+        patch: operations["updateBoOrganizationRole"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1163,6 +1259,11 @@ export interface components {
         };
         UpdateMembershipDto: {
             /**
+             * @description A role of the organization (built in: `admin`, `member`; or one of its custom roles): its scope and permissions are copied into the membership, which remembers the key. In place of `scope` + `permissions`, never with them; an unknown key is 400 UNKNOWN_ROLE.
+             * @example member
+             */
+            roleKey?: string;
+            /**
              * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
              * @example 2
              * @enum {integer}
@@ -1187,7 +1288,7 @@ export interface components {
              * @example 3
              */
             professionId?: number | null;
-        };
+        } & unknown;
         RestoreMembershipDto: {
             /**
              * @description Which soft-deleted membership row to restore (see includeDeleted on the list routes); default: the most recently removed one
@@ -1219,13 +1320,13 @@ export interface components {
              */
             email: string;
             /**
-             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER. A number: "1" is refused.
+             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER. A number: "1" is refused. Required unless `roleKey` is given.
              * @example 1
              * @enum {integer}
              */
-            scope: 1 | 2;
+            scope?: 1 | 2;
             /**
-             * @description Permissions of the member: a group and the ids it may read and manage (at most 256 each).
+             * @description Permissions of the member: a group and the ids it may read and manage (at most 256 each). Required unless `roleKey` is given.
              * @example {
              *       "group": 0,
              *       "manage": [
@@ -1238,13 +1339,18 @@ export interface components {
              *       ]
              *     }
              */
-            permissions: components["schemas"]["PermissionsDto"];
+            permissions?: components["schemas"]["PermissionsDto"];
+            /**
+             * @description A role of the organization (built in: `admin`, `member`; or one of its custom roles): its scope and permissions are copied into the membership, which remembers the key. In place of `scope` + `permissions`, never with them; an unknown key is 400 UNKNOWN_ROLE.
+             * @example member
+             */
+            roleKey?: string;
             /**
              * @description Unique identifier of the profession (null or absent: none).
              * @example 1
              */
             professionId?: number | null;
-        };
+        } & (unknown & (unknown | unknown));
         MembershipDataDto: {
             /**
              * @description Unique identifier of the user
@@ -1379,7 +1485,7 @@ export interface components {
              */
             email: string | null;
             /**
-             * @description The status the single invite would have answered: 201 created (or would be, in a dry run or a refused atomic bulk), 400 invalid, 403 PERMISSION_ESCALATION, 409 already a member, pending, or DUPLICATE_IN_REQUEST
+             * @description The status the single invite would have answered: 201 created (or would be, in a dry run or a refused atomic bulk), 400 invalid or UNKNOWN_ROLE, 403 PERMISSION_ESCALATION or EMAIL_DOMAIN_NOT_ALLOWED, 409 already a member, pending, DUPLICATE_IN_REQUEST, SEAT_LIMIT_REACHED or PENDING_INVITATION_LIMIT
              * @example 201
              * @enum {integer}
              */
@@ -1687,12 +1793,13 @@ export interface components {
         };
         RegisterUserOrganizationDto: {
             /**
-             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER
+             * @description Role of the user in the organization: 1 = ADMIN, 2 = MEMBER. Required unless `roleKey` is given.
              * @example 1
              * @enum {integer}
              */
-            scope: 1 | 2;
+            scope?: 1 | 2;
             /**
+             * @description Required unless `roleKey` is given.
              * @example {
              *       "group": 0,
              *       "read": [
@@ -1705,8 +1812,13 @@ export interface components {
              *       ]
              *     }
              */
-            permissions: components["schemas"]["PermissionsDto"];
-        };
+            permissions?: components["schemas"]["PermissionsDto"];
+            /**
+             * @description A role of the organization (built in: `admin`, `member`; or one of its custom roles): its scope and permissions are copied into the membership, which remembers the key. In place of `scope` + `permissions`, never with them; an unknown key is 400 UNKNOWN_ROLE.
+             * @example member
+             */
+            roleKey?: string;
+        } & (unknown & (unknown | unknown));
         EventDataDto: {
             /**
              * @description The organization it happened in
@@ -1815,7 +1927,7 @@ export interface components {
              *       "membership.removed"
              *     ]
              */
-            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.renamed" | "organization.policy_updated" | "organization.deleted" | "organization.restored" | "role.created" | "role.updated" | "role.deleted")[];
             /**
              * @description Only this organization's events; null or absent: every organization's
              * @example 1
@@ -1839,7 +1951,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.renamed" | "organization.policy_updated" | "organization.deleted" | "organization.restored" | "role.created" | "role.updated" | "role.deleted")[];
             /**
              * @description Only this organization's events (null: all)
              * @example 1
@@ -1894,7 +2006,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            events: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.renamed" | "organization.policy_updated" | "organization.deleted" | "organization.restored" | "role.created" | "role.updated" | "role.deleted")[];
             /**
              * @description Only this organization's events (null: all)
              * @example 1
@@ -1947,7 +2059,7 @@ export interface components {
              *       "*"
              *     ]
              */
-            events?: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.updated" | "organization.deleted" | "organization.restored")[];
+            events?: ("*" | "invitation.created" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.registered" | "membership.updated" | "membership.removed" | "membership.left" | "membership.restored" | "organization.created" | "organization.renamed" | "organization.policy_updated" | "organization.deleted" | "organization.restored" | "role.created" | "role.updated" | "role.deleted")[];
             /**
              * @description Only this organization's events; null: every organization's
              * @example 1
@@ -2151,6 +2263,83 @@ export interface components {
              *     ]
              */
             allowedEmailDomains: unknown[] | null;
+        };
+        RoleDto: {
+            /**
+             * @description The role key, unique in the organization
+             * @example support
+             */
+            key: string;
+            /**
+             * @description A name for people
+             * @example Support agent
+             */
+            name: string;
+            /**
+             * @description 1 = ADMIN, 2 = MEMBER
+             * @example 2
+             * @enum {integer}
+             */
+            scope: 1 | 2;
+            permissions: components["schemas"]["PermissionsDto"];
+            /**
+             * @description `admin` and `member`: always there, cannot be changed or deleted
+             * @example false
+             */
+            builtIn: boolean;
+        };
+        RoleListResponseDto: {
+            /** @description The built-in roles first, then the custom ones by key */
+            data: components["schemas"]["RoleDto"][];
+        };
+        CreateRoleDto: {
+            /**
+             * @description Lower-case letters, digits and dashes, 1 to 40; unique in the organization; not 'admin' or 'member'
+             * @example support
+             */
+            key: string;
+            /**
+             * @description A name for people (1 to 100 characters, not blank)
+             * @example Support agent
+             */
+            name: string;
+            /**
+             * @description 1 = ADMIN, 2 = MEMBER
+             * @example 2
+             * @enum {integer}
+             */
+            scope: 1 | 2;
+            /**
+             * @example {
+             *       "group": 0,
+             *       "read": [
+             *         1,
+             *         2
+             *       ],
+             *       "manage": [
+             *         2
+             *       ]
+             *     }
+             */
+            permissions: components["schemas"]["PermissionsDto"];
+        };
+        RoleResponseDto: {
+            data: components["schemas"]["RoleDto"];
+        };
+        UpdateRoleDto: {
+            /**
+             * @description A name for people (1 to 100 characters, not blank)
+             * @example Support lead
+             */
+            name?: string;
+            /**
+             * @description 1 = ADMIN, 2 = MEMBER
+             * @example 2
+             * @enum {integer}
+             */
+            scope?: 1 | 2;
+            /** @description Replaces the permissions as a whole */
+            permissions?: components["schemas"]["PermissionsDto"];
         };
     };
     responses: never;
@@ -8147,6 +8336,1118 @@ export interface operations {
                 };
             };
             /** @description Conflict (or a request with this Idempotency-Key is still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listRolesUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Built-in roles first, then custom ones by key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "key": "admin",
+                     *           "name": "Admin",
+                     *           "scope": 1,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [],
+                     *             "manage": []
+                     *           },
+                     *           "builtIn": true
+                     *         },
+                     *         {
+                     *           "key": "member",
+                     *           "name": "Member",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [],
+                     *             "manage": []
+                     *           },
+                     *           "builtIn": true
+                     *         },
+                     *         {
+                     *           "key": "support",
+                     *           "name": "Support agent",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               2
+                     *             ]
+                     *           },
+                     *           "builtIn": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleListResponseDto"];
+                };
+            };
+            /** @description A path parameter, the query or the body is invalid: a key not lower-case letters, digits and dashes (1 to 40), a blank name, a scope not 1 or 2, unknown fields (VALIDATION_FAILED), nothing to change (NOTHING_TO_UPDATE) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN), or the role would grant what the caller does not hold (PERMISSION_ESCALATION) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createRoleUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRoleDto"];
+            };
+        };
+        responses: {
+            /** @description The role */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "key": "support",
+                     *         "name": "Support agent",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             2
+                     *           ]
+                     *         },
+                     *         "builtIn": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleResponseDto"];
+                };
+            };
+            /** @description A path parameter, the query or the body is invalid: a key not lower-case letters, digits and dashes (1 to 40), a blank name, a scope not 1 or 2, unknown fields (VALIDATION_FAILED), nothing to change (NOTHING_TO_UPDATE) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN), or the role would grant what the caller does not hold (PERMISSION_ESCALATION) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key is taken or built in (ROLE_EXISTS), or the organization already has 50 custom roles (ROLE_LIMIT_REACHED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteRoleUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+                /** @description The role key */
+                roleKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The role as it was */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "key": "support",
+                     *         "name": "Support agent",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             2
+                     *           ]
+                     *         },
+                     *         "builtIn": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleResponseDto"];
+                };
+            };
+            /** @description A path parameter, the query or the body is invalid: a key not lower-case letters, digits and dashes (1 to 40), a blank name, a scope not 1 or 2, unknown fields (VALIDATION_FAILED), nothing to change (NOTHING_TO_UPDATE) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN), or the role would grant what the caller does not hold (PERMISSION_ESCALATION) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization has no such custom role (ROLE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `admin` and `member` cannot be changed or deleted (ROLE_BUILT_IN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateRoleUserOrganization: {
+        parameters: {
+            query?: {
+                /** @description The organization to act on. Default: the session token's organizationId, else the caller's only organization where it is an active ADMIN (400 when it administers several). */
+                organizationId?: number;
+            };
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the caller (must be the user of the tokens) */
+                userId: number;
+                /** @description The role key */
+                roleKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRoleDto"];
+            };
+        };
+        responses: {
+            /** @description The role as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "key": "support",
+                     *         "name": "Support agent",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             2
+                     *           ]
+                     *         },
+                     *         "builtIn": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleResponseDto"];
+                };
+            };
+            /** @description A path parameter, the query or the body is invalid: a key not lower-case letters, digits and dashes (1 to 40), a blank name, a scope not 1 or 2, unknown fields (VALIDATION_FAILED), nothing to change (NOTHING_TO_UPDATE) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path userId is not the caller (NOT_THE_CALLER), the caller is not an active ADMIN of the organization (NOT_ORGANIZATION_ADMIN), or the role would grant what the caller does not hold (PERMISSION_ESCALATION) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization has no such custom role (ROLE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `admin` and `member` cannot be changed or deleted (ROLE_BUILT_IN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBoOrganizationRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Built-in roles first, then custom ones by key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "key": "admin",
+                     *           "name": "Admin",
+                     *           "scope": 1,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [],
+                     *             "manage": []
+                     *           },
+                     *           "builtIn": true
+                     *         },
+                     *         {
+                     *           "key": "member",
+                     *           "name": "Member",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [],
+                     *             "manage": []
+                     *           },
+                     *           "builtIn": true
+                     *         },
+                     *         {
+                     *           "key": "support",
+                     *           "name": "Support agent",
+                     *           "scope": 2,
+                     *           "permissions": {
+                     *             "group": 0,
+                     *             "read": [
+                     *               1,
+                     *               2
+                     *             ],
+                     *             "manage": [
+                     *               2
+                     *             ]
+                     *           },
+                     *           "builtIn": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleListResponseDto"];
+                };
+            };
+            /** @description A path parameter, the query or the body is invalid: a key not lower-case letters, digits and dashes (1 to 40), a blank name, a scope not 1 or 2, unknown fields (VALIDATION_FAILED), nothing to change (NOTHING_TO_UPDATE) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createBoOrganizationRole: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRoleDto"];
+            };
+        };
+        responses: {
+            /** @description The role */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "key": "support",
+                     *         "name": "Support agent",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             2
+                     *           ]
+                     *         },
+                     *         "builtIn": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleResponseDto"];
+                };
+            };
+            /** @description A path parameter, the query or the body is invalid: a key not lower-case letters, digits and dashes (1 to 40), a blank name, a scope not 1 or 2, unknown fields (VALIDATION_FAILED), nothing to change (NOTHING_TO_UPDATE) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The organization never existed or is deleted (ORGANIZATION_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key is taken or built in (ROLE_EXISTS), or the organization already has 50 custom roles (ROLE_LIMIT_REACHED) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than 16 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteBoOrganizationRole: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+                /** @description The role key */
+                roleKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The role as it was */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "key": "support",
+                     *         "name": "Support agent",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             2
+                     *           ]
+                     *         },
+                     *         "builtIn": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleResponseDto"];
+                };
+            };
+            /** @description A path parameter, the query or the body is invalid: a key not lower-case letters, digits and dashes (1 to 40), a blank name, a scope not 1 or 2, unknown fields (VALIDATION_FAILED), nothing to change (NOTHING_TO_UPDATE) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organization (ORGANIZATION_NOT_FOUND) or custom role (ROLE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `admin` and `member` cannot be changed or deleted (ROLE_BUILT_IN) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests, or too many failed authentications from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal server error (the body carries only the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateBoOrganizationRole: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the same key and request within 24 h replays the first response (with Idempotent-Replayed: true). 1 to 255 visible ASCII characters (no spaces), else 400. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Unique identifier of the organization */
+                organizationId: number;
+                /** @description The role key */
+                roleKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRoleDto"];
+            };
+        };
+        responses: {
+            /** @description The role as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "key": "support",
+                     *         "name": "Support agent",
+                     *         "scope": 2,
+                     *         "permissions": {
+                     *           "group": 0,
+                     *           "read": [
+                     *             1,
+                     *             2
+                     *           ],
+                     *           "manage": [
+                     *             2
+                     *           ]
+                     *         },
+                     *         "builtIn": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleResponseDto"];
+                };
+            };
+            /** @description A path parameter, the query or the body is invalid: a key not lower-case letters, digits and dashes (1 to 40), a blank name, a scope not 1 or 2, unknown fields (VALIDATION_FAILED), nothing to change (NOTHING_TO_UPDATE) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked bearer or session token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token lacks the backoffice role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such organization (ORGANIZATION_NOT_FOUND) or custom role (ROLE_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `admin` and `member` cannot be changed or deleted (ROLE_BUILT_IN) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -182,7 +182,7 @@ export class RequestGenerator {
 
   /** A value of the schema, checked against it. */
   draw(schema: Schema, full = false): unknown {
-    for (let attempt = 0; attempt < 8; attempt++) {
+    for (let attempt = 0; attempt < 32; attempt++) {
       let value: unknown;
       try {
         value = (full ? this.jsfFull : this.jsf).generate(schema);
@@ -193,6 +193,11 @@ export class RequestGenerator {
       if (value !== undefined && this.valid(schema, value)) {
         return value;
       }
+    }
+    if (full) {
+      // every optional property at once may be what the schema forbids (one style of body or
+      // the other): a usual draw then
+      return this.draw(schema, false);
     }
     this.fallbacks++;
     const example = exampleOf(schema);

@@ -19,7 +19,8 @@ export class BulkInviteResultDto {
   @ApiProperty({
     description:
       'The status the single invite would have answered: 201 created (or would be, in a dry run or a refused ' +
-      'atomic bulk), 400 invalid, 403 PERMISSION_ESCALATION, 409 already a member, pending, or DUPLICATE_IN_REQUEST',
+      'atomic bulk), 400 invalid or UNKNOWN_ROLE, 403 PERMISSION_ESCALATION or EMAIL_DOMAIN_NOT_ALLOWED, 409 already ' +
+      'a member, pending, DUPLICATE_IN_REQUEST, SEAT_LIMIT_REACHED or PENDING_INVITATION_LIMIT',
     type: 'integer',
     enum: [201, 400, 403, 409],
     example: 201,

@@ -2,21 +2,26 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, ValidateIf, ValidateNested } from 'class-validator';
 import { MinProperties } from '../../common/min-properties.decorator.js';
+import { RoleKeyInsteadOfGrant } from '../../roles/dto/role-key.decorator.js';
 import { IsSafeInt } from '../../common/safe-int.decorator.js';
 import { MembershipErrorCode } from '../membership-error-codes.js';
 import { SCOPES, Scope } from '../membership.constants.js';
 import { PermissionsDto } from './permissions.dto.js';
 
 /**
- * A change to a membership: any of the three fields, at least one. `scope` and
- * `permissions` may not be null (`@IsOptional()` would let null through);
- * `professionId: null` clears the profession. `{}` is refused (NOTHING_TO_UPDATE).
+ * A change to a membership: any of the fields, at least one; `roleKey` in place of `scope`
+ * and `permissions`. `scope` and `permissions` may not be null (`@IsOptional()` would let
+ * null through); `professionId: null` clears the profession. `{}` is refused
+ * (NOTHING_TO_UPDATE).
  */
 @MinProperties(1, {
   code: MembershipErrorCode.NOTHING_TO_UPDATE,
-  message: 'Give at least one of scope, permissions, professionId',
+  message: 'Give at least one of roleKey, scope, permissions, professionId',
 })
 export class UpdateMembershipDto {
+  @RoleKeyInsteadOfGrant({ required: false })
+  roleKey?: string;
+
   @ApiPropertyOptional({
     description: 'Role of the user in the organization: 1 = ADMIN, 2 = MEMBER',
     enum: SCOPES,
