@@ -64,9 +64,14 @@ export class DatabaseModule {
       providers: [
         {
           provide: Sql,
-          inject: [DataSource],
-          useFactory: (dataSource: DataSource) =>
-            new Sql(dataSource, { preparedStatements: config.database.preparedStatements }),
+          inject: [DataSource, DATABASE_TARGET],
+          // Not on the embedded database: it is one session behind every socket, so a statement
+          // prepared by a pooled connection since replaced is still there, and preparing it again
+          // on the new one fails ("prepared statement ... already exists").
+          useFactory: (dataSource: DataSource, target: DatabaseTarget) =>
+            new Sql(dataSource, {
+              preparedStatements: config.database.preparedStatements && target.embedded === undefined,
+            }),
         },
       ],
       imports: [
