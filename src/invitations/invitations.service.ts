@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   ConflictException,
   ForbiddenException,
   GoneException,
@@ -299,20 +298,9 @@ export class InvitationsService {
     const roleGrants = new Map<string, Promise<MembershipGrant | undefined>>();
     const roleGrant = (key: string) => {
       roleOrganization ??= this.policy.resolveAdminOrganization(auth, organizationId);
-      if (!roleGrants.has(key)) {
-        roleGrants.set(
-          key,
-          roleOrganization.then((org) =>
-            this.roles.resolve(org, key).catch((error: unknown) => {
-              if (error instanceof BadRequestException) {
-                return undefined;
-              }
-              throw error;
-            }),
-          ),
-        );
-      }
-      return roleGrants.get(key)!;
+      const grant = roleGrants.get(key) ?? roleOrganization.then((org) => this.roles.find(org, key));
+      roleGrants.set(key, grant);
+      return grant;
     };
     for (const [index, raw] of body.invitations.entries()) {
       const email =

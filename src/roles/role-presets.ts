@@ -73,11 +73,18 @@ export class RolePresets {
     return body.roleKey === undefined ? fieldGrant(body) : this.resolve(organizationId, body.roleKey, q);
   }
 
+  /** The grant of the role; 400 UNKNOWN_ROLE when the organization has none of that key. */
   async resolve(organizationId: number, roleKey: string, q: Queryable = this.sql): Promise<RoleGrant> {
-    const role = builtInRole(roleKey) ?? (await this.roles.get(q, organizationId, roleKey));
-    if (!role) {
+    const grant = await this.find(organizationId, roleKey, q);
+    if (!grant) {
       throw unknownRole(roleKey);
     }
-    return { scope: role.scope, permissions: role.permissions, roleKey: role.key };
+    return grant;
+  }
+
+  /** The grant of the role, or undefined when the organization has none of that key. */
+  async find(organizationId: number, roleKey: string, q: Queryable = this.sql): Promise<RoleGrant | undefined> {
+    const role = builtInRole(roleKey) ?? (await this.roles.get(q, organizationId, roleKey));
+    return role && { scope: role.scope, permissions: role.permissions, roleKey: role.key };
   }
 }
