@@ -14,6 +14,8 @@ import { createValidationPipe } from './common/validation.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { WebhookDeliveryWorker } from './webhooks/webhook-delivery.worker.js';
+import { webhookWakeMiddleware } from './webhooks/webhook-wake.middleware.js';
 import type { AppConfig } from './config/config.js';
 
 /**
@@ -36,6 +38,7 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
     next();
   });
   express.use(httpMetricsMiddleware(app.get(MetricsService)));
+  express.use(webhookWakeMiddleware(app.get(WebhookDeliveryWorker)));
   express.use(
     helmet({
       contentSecurityPolicy: {
