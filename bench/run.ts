@@ -11,6 +11,9 @@
  *                    [--node-options '--max-old-space-size=160 --max-semi-space-size=16 --heap-growing-percent=100'] [--floor-prepared] [--skip-build]
  *                    [--compare name=/path/to/other/checkout,...] [--record]
  *
+ * --profile starts each service with --cpu-prof (var/bench/profile/); bench/profile-summary.mjs
+ * sums one up by package and function, the bundle mapped back to its packages.
+ *
  * --compare runs other builds of the service (each a checkout with its own `npm run build`
  * done; its dist/bundle/main.js, or dist/main.js for builds from before the bundle moved) as
  * more targets of the same rounds, so what a change costs is measured side by side on the same

@@ -3,9 +3,11 @@ import { RequestMethod, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
+import { pinoHttp } from 'pino-http';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { jsonBodyMiddlewares } from './common/json-body.js';
+import { loggerParams } from './common/logger.js';
 import { answerMethodNotAllowed } from './common/method-not-allowed.js';
 import { BULK_INVITE_BODY } from './invitations/dto/bulk-invite.dto.js';
 import { setupOpenApi } from './common/openapi.js';
@@ -14,6 +16,8 @@ import { createValidationPipe } from './common/validation.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { WebhookDeliveryWorker } from './webhooks/webhook-delivery.worker.js';
+import { webhookWakeMiddleware } from './webhooks/webhook-wake.middleware.js';
 import type { AppConfig } from './config/config.js';
 
 /**
@@ -35,7 +39,11 @@ export function configureApp(app: INestApplication, config: AppConfig): INestApp
     res.setHeader(REQUEST_ID_HEADER, id);
     next();
   });
+  // the line per request (pino-http), from the application's pino logger; any request, even
+  // one refused before routing
+  express.use(pinoHttp({ ...loggerParams(config).pinoHttp, logger: PinoLogger.root }));
   express.use(httpMetricsMiddleware(app.get(MetricsService)));
+  express.use(webhookWakeMiddleware(app.get(WebhookDeliveryWorker)));
   express.use(
     helmet({
       contentSecurityPolicy: {

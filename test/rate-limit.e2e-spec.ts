@@ -1,5 +1,6 @@
-import { Controller, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { Controller, ForbiddenException, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiForbiddenResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ErrorBody } from '../src/common/error-body.js';
 import request from 'supertest';
 import { Authenticated } from '../src/auth/auth.decorators.js';
 import { ParseOptionalIdPipe } from '../src/common/parse-id.pipe.js';
@@ -16,7 +17,14 @@ class LimitedProbeController {
   @Authenticated()
   @RateLimited()
   @ApiOkResponse({ description: 'Counted' })
-  hit(@Query('organizationId', ParseOptionalIdPipe) organizationId: number | undefined) {
+  @ApiForbiddenResponse({ description: 'Refused by the handler (refuse=yes)', type: ErrorBody })
+  hit(
+    @Query('organizationId', ParseOptionalIdPipe) organizationId: number | undefined,
+    @Query('refuse') refuse?: string,
+  ) {
+    if (refuse === 'yes') {
+      throw new ForbiddenException({ error: 'Refused by the handler', code: 'PROBE_REFUSED' });
+    }
     return { organizationId: organizationId ?? null };
   }
 }
@@ -69,6 +77,20 @@ describe('rate limits', () => {
     const res = await request(t.http).post('/probe-limited').set(headersA).expect(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     await request(t.http).post('/probe-limited').set(headersB).expect(200);
+  });
+
+  it('gives back the budget of a request the handler refuses (403), before answering it', async () => {
+    const headers = authHeaders(await tokensFor(t.dataSource, t.config, await createUser(t.dataSource)));
+    const refused: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      refused.push((await request(t.http).post('/probe-limited?refuse=yes').set(headers)).status);
+    }
+    expect(refused).toEqual([403, 403, 403, 403, 403, 403]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await request(t.http).post('/probe-limited').set(headers)).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
   });
 
   it('limits an organization across its admins', async () => {

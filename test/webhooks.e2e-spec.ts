@@ -389,3 +389,39 @@ describe('webhooks: URL rules when private addresses are not allowed (production
     expect(bad.body.code).toBe('WEBHOOK_URL_REFUSED');
   });
 });
+
+describe('webhooks: a change wakes the delivery worker', () => {
+  let t: TestApp;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    // no poll within the test: only the wake-up after each change can deliver
+    t = await createTestApp({ ...FAST_RETRIES, WEBHOOK_POLL_INTERVAL_MS: '600000' });
+  });
+  afterAll(async () => {
+    await t.close();
+    await Promise.all(receivers.map((r) => r.down()));
+  });
+
+  it('delivers an invitation right after the invite is answered, not at the next poll', async () => {
+    const admin = await createAdmin(t.dataSource, t.config);
+    const bo = authHeaders(
+      await tokensFor(t.dataSource, t.config, await createUser(t.dataSource), { backoffice: true }),
+    );
+    const receiver = await new WebhookReceiver().start();
+    receivers.push(receiver);
+    const res = await request(t.http)
+      .post(WEBHOOKS)
+      .set(bo)
+      .send({ url: receiver.url, events: ['invitation.created'], organizationId: admin.organizationId })
+      .expect(201);
+    receiver.secrets = [res.body.secret as string];
+    await request(t.http)
+      .post(`/users-organizations/v1/rs/na/${admin.userId}/invite`)
+      .set(admin.headers)
+      .send({ email: `woken.${admin.userId}@example.com`, scope: 2, permissions: { group: 0, read: [], manage: [] } })
+      .expect(201);
+    const [received] = await receivedAtLeast(receiver, 1, 5000);
+    expect(received.payload).toMatchObject({ type: 'invitation.created' });
+  });
+});

@@ -109,6 +109,8 @@ export class IdempotencyGuard implements CanActivate {
    */
   private settleOnAnswer(res: Response, userId: number, key: string): void {
     const json = res.json.bind(res);
+    // named in each line: no request context is bound to the logger
+    const requestId = (res.req as { id?: unknown }).id;
     let settled = false;
     const release = () => this.store.release(userId, key).catch(() => undefined);
     res.json = (body: unknown) => {
@@ -120,14 +122,17 @@ export class IdempotencyGuard implements CanActivate {
           ? this.store
               .complete(userId, key, status, withoutShownOnce(body), keptHeaders(res))
               .catch((error: unknown) => {
-                this.logger.warn({ err: error }, `Could not store the answer of an Idempotency-Key: released`);
+                this.logger.warn(
+                  { err: error, requestId },
+                  `Could not store the answer of an Idempotency-Key: released`,
+                );
                 return release();
               })
           : release();
       settle
         .then(() => json(body))
         .catch((error: unknown) => {
-          this.logger.error({ err: error }, 'Could not send an answer');
+          this.logger.error({ err: error, requestId }, 'Could not send an answer');
           res.destroy();
         });
       return res;

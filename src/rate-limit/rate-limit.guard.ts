@@ -1,6 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { parseId } from '../common/parse-id.pipe.js';
@@ -13,6 +13,9 @@ import {
 } from './rate-limit.constants.js';
 import type { RateLimitStore } from './rate-limit.store.js';
 import { tooManyRequests } from './too-many-requests.js';
+
+/** Refusals that consume nothing of a budget. */
+const REFUSED = new Set([401, 403, 429]);
 
 /** What a request took from its budgets, for the refund when it is refused after all. */
 export interface BudgetReservation {
@@ -42,6 +45,13 @@ function organizationOf(req: Request): number | undefined {
  * (RATE_LIMIT_CALLER_PER_MINUTE, RATE_LIMIT_ORGANIZATION_PER_MINUTE). The organization's
  * budget is taken only when the caller is an active ADMIN of it: a stranger sending requests
  * "into" an organization cannot spend its admins' budget.
+ *
+ * A request refused after all (401, 403, 429, by a later guard, a pipe or the handler) gives
+ * back what it took before the refusal is answered: the next request sees the budget whole
+ * again. The refund hooks the answer (`res.json()`, which the exception filter answers
+ * through), as the idempotency guard does, and only on a request that took something: an
+ * interceptor would put Nest's rxjs chain on every request of the route (see
+ * docs/decisions/0012-no-interceptor-on-the-write-path.md).
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -85,7 +95,25 @@ export class RateLimitGuard implements CanActivate {
       }
       reservations.push({ key: orgKey, cost });
     }
+    this.refundOnRefusal(context.switchToHttp().getResponse<Response>(), reservations);
     return true;
+  }
+
+  private refundOnRefusal(res: Response, reservations: BudgetReservation[]): void {
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      res.json = json;
+      if (!REFUSED.has(res.statusCode) || reservations.length === 0) {
+        return json(body);
+      }
+      const taken = reservations.splice(0);
+      Promise.all(taken.map((r) => this.store.refund(r.key, r.cost))).then(
+        () => json(body),
+        // the refusal is answered even when the store is out of reach; the window ends anyway
+        () => json(body),
+      );
+      return res;
+    };
   }
 
   /** The organization the request aims at, when the caller is an active ADMIN of it. */

@@ -3,7 +3,6 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MembershipsModule } from '../memberships/memberships.module.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
-import { BudgetRefundInterceptor } from './budget-refund.interceptor.js';
 import { RATE_LIMIT_STORE } from './rate-limit.constants.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit.store.js';
@@ -23,10 +22,9 @@ import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from '
         config.rateLimit.redisUrl ? new RedisRateLimitStore(config.rateLimit.redisUrl) : new MemoryRateLimitStore(),
     },
     RateLimitGuard,
-    BudgetRefundInterceptor,
     AuthFailureLimiter,
   ],
-  exports: [RateLimitGuard, BudgetRefundInterceptor, AuthFailureLimiter, RATE_LIMIT_STORE],
+  exports: [RateLimitGuard, AuthFailureLimiter, RATE_LIMIT_STORE],
 })
 export class RateLimitModule implements OnApplicationShutdown {
   constructor(@Inject(RATE_LIMIT_STORE) private readonly store: RateLimitStore) {}

@@ -1,7 +1,6 @@
-import { applyDecorators, SetMetadata, UseGuards, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { ErrorBody } from '../common/error-body.js';
-import { BudgetRefundInterceptor } from './budget-refund.interceptor.js';
 import { RATE_LIMIT_BUDGET, type BudgetOptions } from './rate-limit.constants.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
@@ -15,6 +14,5 @@ export const RateLimited = (options: BudgetOptions = {}) =>
   applyDecorators(
     SetMetadata(RATE_LIMIT_BUDGET, options),
     UseGuards(RateLimitGuard),
-    UseInterceptors(BudgetRefundInterceptor),
     ApiResponse({ status: 429, description: 'Too many requests (see the Retry-After header)', type: ErrorBody }),
   );

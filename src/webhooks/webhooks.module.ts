@@ -1,9 +1,7 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
-import { WebhookKickInterceptor } from './webhook-kick.interceptor.js';
 import { WebhookSecretBox } from './webhook-secret-box.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WebhooksService } from './webhooks.service.js';
@@ -13,7 +11,6 @@ import { WebhooksService } from './webhooks.service.js';
   providers: [
     WebhooksService,
     WebhookDeliveryWorker,
-    { provide: APP_INTERCEPTOR, useClass: WebhookKickInterceptor },
     {
       provide: WebhookSecretBox,
       // The one place the key for sealing webhook secrets comes from: derived for this use
