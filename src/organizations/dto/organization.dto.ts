@@ -51,8 +51,11 @@ export class OrganizationNameDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
-  // No control characters (C0, DEL, C1): the name appears in email subjects and bodies.
+  // Not blank (stated so in the document, which sees the name before it is trimmed), and no
+  // control characters (C0, DEL, C1): the name appears in email subjects and bodies.
   // eslint-disable-next-line no-control-regex -- the class of characters refused
-  @Matches(/^[^\u0000-\u001f\u007f-\u009f]*$/, { message: 'name must not contain control characters' })
+  @Matches(/^(?=.*\S)[^\u0000-\u001f\u007f-\u009f]*$/, {
+    message: 'name must not be blank or contain control characters',
+  })
   name!: string;
 }
