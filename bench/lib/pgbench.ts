@@ -31,6 +31,7 @@ const PGBENCH_VALUES: Record<string, string> = {
   requestId: ':rid',
   outboxId: 'gen_random_uuid()',
   sendEmail: 'true',
+  roleKey: 'NULL',
 };
 
 /**
