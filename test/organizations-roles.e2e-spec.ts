@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createTestApp, type TestApp } from './utils/test-app.js';
+import { createTestApp, PATIENT_DATABASE, type TestApp } from './utils/test-app.js';
 import {
   addMembership,
   authHeaders,
@@ -26,13 +26,7 @@ describe('organization roles: the catalogue and roleKey on every grant', () => {
   let bo: Record<string, string>;
 
   beforeAll(async () => {
-    // 55 concurrent creations queue for the one connection of the embedded database on a busy
-    // machine: each must wait for it, not give up after the production default's 1.5 s with a 503.
-    t = await createTestApp({
-      DB_CONNECT_TIMEOUT_MS: '120000',
-      DB_QUERY_TIMEOUT_MS: '120000',
-      DB_STATEMENT_TIMEOUT_MS: '120000',
-    });
+    t = await createTestApp(PATIENT_DATABASE);
     const boUserId = await createUser(t.dataSource);
     bo = authHeaders(await tokensFor(t.dataSource, t.config, boUserId, { backoffice: true }));
   });

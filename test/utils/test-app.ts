@@ -29,6 +29,16 @@ export interface TestAppOptions {
 }
 
 /**
+ * For specs that send many concurrent requests (races): each must wait for its connection,
+ * however busy the machine, not give up after the production default's 1.5 s with a 503.
+ */
+export const PATIENT_DATABASE = {
+  DB_CONNECT_TIMEOUT_MS: '120000',
+  DB_QUERY_TIMEOUT_MS: '120000',
+  DB_STATEMENT_TIMEOUT_MS: '120000',
+};
+
+/**
  * Boots the real AppModule in-process through the same configureApp() as main.ts, on a
  * fresh database with the migrations applied (test-database.ts).
  */
