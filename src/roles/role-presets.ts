@@ -29,11 +29,14 @@ export interface RoleGrant {
   roleKey: string;
 }
 
+const grantOfRole = (role: RoleRecord): RoleGrant => ({
+  scope: role.scope,
+  permissions: role.permissions,
+  roleKey: role.key,
+});
+
 /** The grant of a built-in role. */
-export function builtInGrant(key: 'admin' | 'member'): RoleGrant {
-  const role = builtInRole(key)!;
-  return { scope: role.scope, permissions: role.permissions, roleKey: role.key };
-}
+export const builtInGrant = (key: 'admin' | 'member'): RoleGrant => grantOfRole(builtInRole(key)!);
 
 /** A grant given field by field (validation made sure both fields are there): no role. */
 export function fieldGrant(body: { scope?: Scope; permissions?: Permissions }): MembershipGrant {
@@ -85,6 +88,6 @@ export class RolePresets {
   /** The grant of the role, or undefined when the organization has none of that key. */
   async find(organizationId: number, roleKey: string, q: Queryable = this.sql): Promise<RoleGrant | undefined> {
     const role = builtInRole(roleKey) ?? (await this.roles.get(q, organizationId, roleKey));
-    return role && { scope: role.scope, permissions: role.permissions, roleKey: role.key };
+    return role && grantOfRole(role);
   }
 }
