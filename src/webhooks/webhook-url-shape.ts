@@ -6,7 +6,9 @@
  */
 const LABEL = '[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 const H = '[0-9A-Fa-f]{1,4}';
-const IPV4 = '((25[0-5]|(2[0-4]|1?[0-9])?[0-9])\\.){3}(25[0-5]|(2[0-4]|1?[0-9])?[0-9])';
+// decimal octets without leading zeros: URL parsers read `010` as octal and refuse `08`
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+const IPV4 = `(${OCTET}\\.){3}${OCTET}`;
 const IPV6 = [
   `(${H}:){7}${H}`,
   `(${H}:){1,7}:`,
