@@ -569,8 +569,7 @@ export class InvitationsService {
     requestedOrganizationId: number | undefined,
     requestId: string,
   ): Promise<InvitationResponseDto> {
-    this.policy.assertCaller(auth, pathUserId);
-    const organizationId = await this.policy.resolveAdminOrganization(auth, requestedOrganizationId);
+    const organizationId = await this.policy.callerAdminOrganization(auth, pathUserId, requestedOrganizationId);
     return this.revokeWhere(
       auth,
       async (tx) => {

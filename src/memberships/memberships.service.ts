@@ -95,8 +95,7 @@ export class MembershipsService {
     pathUserId: number,
     query: ListMembershipsQueryDto & { organizationId?: number },
   ): Promise<MemberPageDto> {
-    this.policy.assertCaller(auth, pathUserId);
-    const organizationId = await this.policy.resolveAdminOrganization(auth, query.organizationId);
+    const organizationId = await this.policy.callerAdminOrganization(auth, pathUserId, query.organizationId);
     return this.list({ organizationId }, query);
   }
 
@@ -127,8 +126,7 @@ export class MembershipsService {
     memberUserId: number,
     requestedOrganizationId: number | undefined,
   ): Promise<MemberResult> {
-    this.policy.assertCaller(auth, pathUserId);
-    const organizationId = await this.policy.resolveAdminOrganization(auth, requestedOrganizationId);
+    const organizationId = await this.policy.callerAdminOrganization(auth, pathUserId, requestedOrganizationId);
     return this.getLive(organizationId, memberUserId);
   }
 
@@ -152,8 +150,7 @@ export class MembershipsService {
     changes: UpdateMembershipDto,
     ifMatch: number[] | undefined,
   ): Promise<MemberResult> {
-    this.policy.assertCaller(actor.auth, pathUserId);
-    const organizationId = await this.policy.resolveAdminOrganization(actor.auth, requestedOrganizationId);
+    const organizationId = await this.policy.callerAdminOrganization(actor.auth, pathUserId, requestedOrganizationId);
     return this.update(actor, 'admin', organizationId, memberUserId, changes, ifMatch);
   }
 
@@ -164,8 +161,7 @@ export class MembershipsService {
     requestedOrganizationId: number | undefined,
     ifMatch: number[] | undefined,
   ): Promise<MemberResult> {
-    this.policy.assertCaller(actor.auth, pathUserId);
-    const organizationId = await this.policy.resolveAdminOrganization(actor.auth, requestedOrganizationId);
+    const organizationId = await this.policy.callerAdminOrganization(actor.auth, pathUserId, requestedOrganizationId);
     return this.remove(actor, 'admin', organizationId, memberUserId, ifMatch);
   }
 

@@ -55,6 +55,15 @@ export class OrganizationAdminPolicy {
     return organizations[0];
   }
 
+  /**
+   * An `rs` admin route's organization: the path `{userId}` must be the caller (403), then as
+   * {@link resolveAdminOrganization}.
+   */
+  async callerAdminOrganization(auth: AuthContext, pathUserId: number, requested: number | undefined): Promise<number> {
+    this.assertCaller(auth, pathUserId);
+    return this.resolveAdminOrganization(auth, requested);
+  }
+
   isAdmin(userId: number, organizationId: number, tx?: Queryable): Promise<boolean> {
     return this.memberships.isActiveAdmin(userId, organizationId, tx);
   }

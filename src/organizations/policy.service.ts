@@ -42,8 +42,7 @@ export class PolicyService {
   }
 
   async getAsAdmin(auth: AuthContext, pathUserId: number, requested: number | undefined): Promise<PolicyDto> {
-    this.admins.assertCaller(auth, pathUserId);
-    const organizationId = await this.admins.resolveAdminOrganization(auth, requested);
+    const organizationId = await this.admins.callerAdminOrganization(auth, pathUserId, requested);
     return this.get(organizationId);
   }
 
@@ -53,8 +52,7 @@ export class PolicyService {
     requested: number | undefined,
     allowedEmailDomains: string[] | null,
   ): Promise<PolicyDto> {
-    this.admins.assertCaller(actor.auth, pathUserId);
-    const organizationId = await this.admins.resolveAdminOrganization(actor.auth, requested);
+    const organizationId = await this.admins.callerAdminOrganization(actor.auth, pathUserId, requested);
     return this.update(actor, organizationId, { allowedEmailDomains }, true);
   }
 

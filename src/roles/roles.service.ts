@@ -67,7 +67,7 @@ export class RolesService {
   // ---- for an organization's admins (`rs`) ----------------------------------------------
 
   async listAsAdmin(auth: AuthContext, pathUserId: number, requested: number | undefined): Promise<RoleDto[]> {
-    return this.list(await this.adminOrganization(auth, pathUserId, requested));
+    return this.list(await this.admins.callerAdminOrganization(auth, pathUserId, requested));
   }
 
   async createAsAdmin(
@@ -76,7 +76,12 @@ export class RolesService {
     requested: number | undefined,
     dto: CreateRoleDto,
   ): Promise<RoleDto> {
-    return this.create(actor, 'admin', await this.adminOrganization(actor.auth, pathUserId, requested), dto);
+    return this.create(
+      actor,
+      'admin',
+      await this.admins.callerAdminOrganization(actor.auth, pathUserId, requested),
+      dto,
+    );
   }
 
   async updateAsAdmin(
@@ -86,7 +91,13 @@ export class RolesService {
     key: string,
     dto: UpdateRoleDto,
   ): Promise<RoleDto> {
-    return this.update(actor, 'admin', await this.adminOrganization(actor.auth, pathUserId, requested), key, dto);
+    return this.update(
+      actor,
+      'admin',
+      await this.admins.callerAdminOrganization(actor.auth, pathUserId, requested),
+      key,
+      dto,
+    );
   }
 
   async removeAsAdmin(
@@ -95,7 +106,12 @@ export class RolesService {
     requested: number | undefined,
     key: string,
   ): Promise<RoleDto> {
-    return this.remove(actor, 'admin', await this.adminOrganization(actor.auth, pathUserId, requested), key);
+    return this.remove(
+      actor,
+      'admin',
+      await this.admins.callerAdminOrganization(actor.auth, pathUserId, requested),
+      key,
+    );
   }
 
   // ---- for anyone allowed (backoffice, or an admin once resolved) ------------------------
@@ -188,11 +204,6 @@ export class RolesService {
   }
 
   // ---- rules ---------------------------------------------------------------------------
-
-  private async adminOrganization(auth: AuthContext, pathUserId: number, requested: number | undefined) {
-    this.admins.assertCaller(auth, pathUserId);
-    return this.admins.resolveAdminOrganization(auth, requested);
-  }
 
   /** A live custom role, locked; 409 for a built-in key, 404 for an unknown one. */
   private async customRole(tx: Queryable, organizationId: number, key: string): Promise<RoleRecord> {
